@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+import Foundation
+
+// The numeric kernels need the compiler to target the CPU's vector unit: without it Swift emits
+// SSE2 and `addingProduct` turns into one libm call per lane (about 3x slower GEMM). Like
+// `-march=native`, the manifest reads the build machine's CPU flags and picks the widest ISA the
+// kernels have: AVX-512 (16-lane micro-kernel), else AVX2+FMA (8-lane), else the baseline.
+// arm64 has NEON and FMA in its baseline and needs nothing. `-cross-module-optimization` lets
+// the CLI and tests specialize the generic tensor code for Float instead of running it through
+// runtime generics (10× slower element loops).
+//   GRADLAB_ISA=avx512|avx2|portable   overrides the detection (e.g. to build for another machine);
+//   GRADLAB_ISA=portable               is also what a package depending on GradLab by version
+//                                      needs, as SwiftPM refuses unsafe flags in such dependencies.
+func detectISA() -> String {
+    if let forced = Context.environment["GRADLAB_ISA"] { return forced }
+    #if arch(x86_64)
+    #if os(Linux)
+    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let flags = Set(info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+    if ["avx512f", "avx512bw", "avx512dq", "avx512vl", "fma"].allSatisfy(flags.contains) { return "avx512" }
+    if ["avx2", "fma"].allSatisfy(flags.contains) { return "avx2" }
+    return "portable"
+    #else
+    return "avx2"   // every Intel Mac since 2013 has AVX2+FMA
+    #endif
+    #else
+    return "portable"
+    #endif
+}
+let isa = detectISA()
+let cpuFlags: [SwiftSetting] = switch isa {
+case "avx512": [.unsafeFlags(["-target-cpu", "skylake-avx512", "-cross-module-optimization"]), .define("GRADLAB_AVX512"), .define("GRADLAB_AVX2")]
+case "avx2": [.unsafeFlags(["-target-cpu", "haswell", "-cross-module-optimization"]), .define("GRADLAB_AVX2")]
+default: []
+}
+
+let package = Package(
+    name: "GradLab",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "GradLab", targets: ["GradLab"]),
+        .executable(name: "gradlab", targets: ["gradlab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "GradLab",
+            dependencies: [.product(name: "Numerics", package: "swift-numerics")],
+            resources: [.copy("Resources/digits")],
+            swiftSettings: cpuFlags),
+        .executableTarget(
+            name: "gradlab",
+            dependencies: ["GradLab", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: cpuFlags),
+        .testTarget(
+            name: "GradLabTests",
+            dependencies: ["GradLab"],
+            swiftSettings: cpuFlags),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,22 @@
+import Foundation
+
+/// Writes `data` to `path` atomically: into a temporary file in the same directory, flushed to
+/// disk, then renamed over the target. A crash leaves either the old file or the new one whole.
+public func atomicWrite(_ data: Data, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let dir = url.deletingLastPathComponent()
+    do {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        FileManager.default.createFile(atPath: tmp.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: tmp)
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
+        if rename(tmp.path, url.path) != 0 { throw GradLabError.io("cannot rename \(tmp.path) to \(path): errno \(errno)") }
+    } catch let e as GradLabError {
+        throw e
+    } catch {
+        throw GradLabError.io("cannot write \(path): \(error.localizedDescription)")
+    }
+}

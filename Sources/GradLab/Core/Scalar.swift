@@ -1,0 +1,48 @@
+import RealModule
+
+/// The element types a tensor can hold: `Float` for training, `Double` for gradient checks.
+///
+/// Each scalar type routes the hot loops (matrix multiply, activations) to its own kernels:
+/// `Float` to the fast SIMD kernels in `Kernels/`, `Double` to the readable loops in
+/// `Reference/`, which are also the test oracle for the fast path.
+public protocol Scalar: BinaryFloatingPoint, Real, SIMDScalar, Sendable, Codable
+where Self.RawSignificand: FixedWidthInteger {
+    /// C[m×n] = α·op(A)·op(B) + β·C, row-major, `op` = transpose when the flag is set.
+    /// `lda`/`ldb`/`ldc` are the row strides of the matrices as stored.
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                     alpha: Self, a: UnsafePointer<Self>, lda: Int,
+                     b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// y[i] = f(x[i]) for an activation; fast vectorized for Float.
+    static func activate(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Self>, _ y: UnsafeMutableBufferPointer<Self>)
+    /// Name used in safetensors headers ("F32", "F64").
+    static var safetensorsDType: String { get }
+}
+
+extension Double: Scalar {
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                            alpha: Double, a: UnsafePointer<Double>, lda: Int,
+                            b: UnsafePointer<Double>, ldb: Int,
+                            beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        referenceGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                      b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+    public static func activate(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Double>, _ y: UnsafeMutableBufferPointer<Double>) {
+        for i in 0..<x.count { y[i] = kind.reference(x[i]) }
+    }
+    public static var safetensorsDType: String { "F64" }
+}
+
+extension Float: Scalar {
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                            alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        Backend.current.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+    public static func activate(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
+        VectorMath.activate(kind, x, y)
+    }
+    public static var safetensorsDType: String { "F32" }
+}

@@ -1,0 +1,260 @@
+/// Fast single-precision GEMM in the Goto/BLIS loop order.
+///
+/// C[m×n] = α·op(A)·op(B) + β·C, row-major. Loops, outer to inner: columns of C in blocks of
+/// `nc` (packed B panel, kept in L3) → depth in blocks of `kc` → rows in blocks of `mc` (packed A,
+/// kept in L2) → `nr`-column micro-panels of B (L1) → `mr`-row micro-panels of A → the register-
+/// tiled micro-kernel: 8×32 with 16-lane vectors on AVX-512 (16 accumulators of its 32 registers),
+/// 6×16 with 8-lane vectors elsewhere (12 of 16 registers).
+/// Packing makes transposes free and pads edges with zeros, so the micro-kernel never branches.
+///
+/// Threads split the columns of C; every element of C is computed by the same instruction
+/// sequence whatever the thread count, so results are bit-identical on 1 or many threads.
+enum PackedGemm {
+    #if GRADLAB_AVX512
+    static let mr = 8, nr = 32
+    typealias V = SIMD16<Float>
+    #else
+    static let mr = 6, nr = 16
+    typealias V = SIMD8<Float>
+    #endif
+    static let kc = 256, mc = 16 * mr, nc = 2048
+
+    /// Per-thread packing buffers, allocated once (64-byte aligned).
+    final class Buffers: @unchecked Sendable {
+        let a = UnsafeMutableRawPointer.allocate(byteCount: 4 * (mc * kc + 64), alignment: 64).bindMemory(to: Float.self, capacity: mc * kc + 64)
+        let b = UnsafeMutableRawPointer.allocate(byteCount: 4 * (kc * nc + 64), alignment: 64).bindMemory(to: Float.self, capacity: kc * nc + 64)
+        /// Scratch tile for edge blocks.
+        let c = UnsafeMutableRawPointer.allocate(byteCount: 4 * mr * nr, alignment: 64).bindMemory(to: Float.self, capacity: mr * nr)
+    }
+    nonisolated(unsafe) static var buffers: [Buffers] = []
+
+    static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                      alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                      b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        if k == 0 || alpha == 0 { scale(c, m: m, n: n, ldc: ldc, by: beta); return }
+        let pool = WorkerPool.shared
+        while buffers.count < pool.threads { buffers.append(Buffers()) }
+        // Split columns into 16-aligned chunks when the product is big enough to pay for waking.
+        let flops = 2 * m * n * k
+        let parts = flops < 1 << 21 ? 1 : min(pool.threads, (n + nr - 1) / nr)
+        if parts == 1 {
+            serial(transA, transB, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc, buffers[0])
+            return
+        }
+        let panels = (n + nr - 1) / nr
+        pool.run(parts: parts) { t in
+            let j0 = min(n, panels * t / parts * nr), j1 = min(n, panels * (t + 1) / parts * nr)
+            if j1 > j0 { serial(transA, transB, m, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc, buffers[t]) }
+        }
+    }
+
+    private static func scale(_ c: UnsafeMutablePointer<Float>, m: Int, n: Int, ldc: Int, by beta: Float) {
+        for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+    }
+
+    /// Columns j0..<j1 of C.
+    private static func serial(_ transA: Bool, _ transB: Bool, _ m: Int, _ j0: Int, _ j1: Int, _ k: Int,
+                               _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+                               _ b: UnsafePointer<Float>, _ ldb: Int,
+                               _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ buf: Buffers) {
+        if beta != 0 && beta != 1 {
+            for i in 0..<m { for j in j0..<j1 { c[i * ldc + j] *= beta } }
+        }
+        var jc = j0
+        while jc < j1 {
+            let nb = min(nc, j1 - jc)
+            var pc = 0
+            while pc < k {
+                let kb = min(kc, k - pc)
+                packB(transB, b, ldb, pc, kb, jc, nb, buf.b)
+                let accumulate = pc > 0 || beta != 0
+                var ic = 0
+                while ic < m {
+                    let mb = min(mc, m - ic)
+                    packA(transA, a, lda, ic, mb, pc, kb, alpha, buf.a)
+                    macroKernel(mb, nb, kb, buf.a, buf.b, c + ic * ldc + jc, ldc, accumulate, buf.c)
+                    ic &+= mc
+                }
+                pc &+= kc
+            }
+            jc &+= nc
+        }
+    }
+
+    /// Packs op(A)[ic..<ic+mb, pc..<pc+kb] as 6-row strips, depth-major within a strip, scaled by α.
+    @inline(__always)
+    private static func packA(_ trans: Bool, _ a: UnsafePointer<Float>, _ lda: Int, _ ic: Int, _ mb: Int,
+                              _ pc: Int, _ kb: Int, _ alpha: Float, _ out: UnsafeMutablePointer<Float>) {
+        var dst = out
+        var i0 = 0
+        while i0 < mb {
+            let rows = min(mr, mb - i0)
+            if trans {
+                // op(A)(i, p) = a[p*lda + i]: rows of the strip are contiguous in memory.
+                for p in 0..<kb {
+                    let src = a + (pc + p) * lda + ic + i0
+                    for r in 0..<rows { dst[p * mr + r] = alpha * src[r] }
+                    for r in rows..<mr { dst[p * mr + r] = 0 }
+                }
+            } else {
+                for r in 0..<mr {
+                    if r < rows {
+                        let src = a + (ic + i0 + r) * lda + pc
+                        for p in 0..<kb { dst[p * mr + r] = alpha * src[p] }
+                    } else {
+                        for p in 0..<kb { dst[p * mr + r] = 0 }
+                    }
+                }
+            }
+            dst += mr * kb
+            i0 &+= mr
+        }
+    }
+
+    /// Packs op(B)[pc..<pc+kb, jc..<jc+nb] as 16-column strips, depth-major within a strip.
+    @inline(__always)
+    private static func packB(_ trans: Bool, _ b: UnsafePointer<Float>, _ ldb: Int, _ pc: Int, _ kb: Int,
+                              _ jc: Int, _ nb: Int, _ out: UnsafeMutablePointer<Float>) {
+        var dst = out
+        var j0 = 0
+        while j0 < nb {
+            let cols = min(nr, nb - j0)
+            if trans {
+                // op(B)(p, j) = b[j*ldb + p]: walk each source row contiguously.
+                for jj in 0..<nr {
+                    if jj < cols {
+                        let src = b + (jc + j0 + jj) * ldb + pc
+                        for p in 0..<kb { dst[p * nr + jj] = src[p] }
+                    } else {
+                        for p in 0..<kb { dst[p * nr + jj] = 0 }
+                    }
+                }
+            } else if cols == nr {
+                for p in 0..<kb { (dst + p * nr).update(from: b + (pc + p) * ldb + jc + j0, count: nr) }
+            } else {
+                for p in 0..<kb {
+                    let src = b + (pc + p) * ldb + jc + j0
+                    for jj in 0..<nr { dst[p * nr + jj] = jj < cols ? src[jj] : 0 }
+                }
+            }
+            dst += nr * kb
+            j0 &+= nr
+        }
+    }
+
+    @inline(__always)
+    private static func macroKernel(_ mb: Int, _ nb: Int, _ kb: Int, _ pa: UnsafePointer<Float>,
+                                    _ pb: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                                    _ accumulate: Bool, _ scratch: UnsafeMutablePointer<Float>) {
+        var j = 0
+        while j < nb {
+            let cols = min(nr, nb - j)
+            let bStrip = pb + j * kb
+            var i = 0
+            while i < mb {
+                let rows = min(mr, mb - i)
+                let aStrip = pa + i * kb
+                if rows == mr && cols == nr {
+                    microKernel(kb, aStrip, bStrip, c + i * ldc + j, ldc, accumulate)
+                } else {
+                    microKernel(kb, aStrip, bStrip, scratch, nr, false)
+                    for r in 0..<rows {
+                        let dst = c + (i + r) * ldc + j
+                        for q in 0..<cols { dst[q] = accumulate ? dst[q] + scratch[r * nr + q] : scratch[r * nr + q] }
+                    }
+                }
+                i &+= mr
+            }
+            j &+= nr
+        }
+    }
+
+    #if GRADLAB_AVX512
+    /// C[8×32] (+)= Ā[8×kb]·B̄[kb×32] from packed strips; 16 accumulators stay in registers.
+    @inline(__always)
+    private static func microKernel(_ kb: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+        var pa = a
+        var pb = UnsafeRawPointer(b)
+        var p = 0
+        while p < kb {
+            let b0 = pb.loadUnaligned(as: V.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: 64, as: V.self)
+            var av = V(repeating: pa[0])
+            c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
+            av = V(repeating: pa[1])
+            c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
+            av = V(repeating: pa[2])
+            c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
+            av = V(repeating: pa[3])
+            c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
+            av = V(repeating: pa[4])
+            c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
+            av = V(repeating: pa[5])
+            c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
+            av = V(repeating: pa[6])
+            c60 = c60.addingProduct(av, b0); c61 = c61.addingProduct(av, b1)
+            av = V(repeating: pa[7])
+            c70 = c70.addingProduct(av, b0); c71 = c71.addingProduct(av, b1)
+            pa += 8
+            pb += 128
+            p &+= 1
+        }
+        store(c, 0, ldc, accumulate, c00, c01); store(c, 1, ldc, accumulate, c10, c11)
+        store(c, 2, ldc, accumulate, c20, c21); store(c, 3, ldc, accumulate, c30, c31)
+        store(c, 4, ldc, accumulate, c40, c41); store(c, 5, ldc, accumulate, c50, c51)
+        store(c, 6, ldc, accumulate, c60, c61); store(c, 7, ldc, accumulate, c70, c71)
+    }
+    #else
+    /// C[6×16] (+)= Ā[6×kb]·B̄[kb×16] from packed strips; 12 accumulators stay in registers.
+    @inline(__always)
+    private static func microKernel(_ kb: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        var pa = a
+        var pb = UnsafeRawPointer(b)
+        var p = 0
+        while p < kb {
+            let b0 = pb.loadUnaligned(as: V.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
+            var av = V(repeating: pa[0])
+            c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
+            av = V(repeating: pa[1])
+            c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
+            av = V(repeating: pa[2])
+            c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
+            av = V(repeating: pa[3])
+            c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
+            av = V(repeating: pa[4])
+            c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
+            av = V(repeating: pa[5])
+            c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
+            pa += 6
+            pb += 64
+            p &+= 1
+        }
+        store(c, 0, ldc, accumulate, c00, c01); store(c, 1, ldc, accumulate, c10, c11)
+        store(c, 2, ldc, accumulate, c20, c21); store(c, 3, ldc, accumulate, c30, c31)
+        store(c, 4, ldc, accumulate, c40, c41); store(c, 5, ldc, accumulate, c50, c51)
+    }
+    #endif
+
+    /// Writes (or adds) one row of a micro-tile: two vectors side by side.
+    @inline(__always)
+    private static func store(_ c: UnsafeMutablePointer<Float>, _ row: Int, _ ldc: Int, _ accumulate: Bool, _ lo: V, _ hi: V) {
+        let dst = UnsafeMutableRawPointer(c + row * ldc)
+        let w = MemoryLayout<V>.size
+        if accumulate {
+            dst.storeBytes(of: dst.loadUnaligned(as: V.self) + lo, as: V.self)
+            dst.storeBytes(of: dst.loadUnaligned(fromByteOffset: w, as: V.self) + hi, toByteOffset: w, as: V.self)
+        } else {
+            dst.storeBytes(of: lo, as: V.self)
+            dst.storeBytes(of: hi, toByteOffset: w, as: V.self)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+/// Fast Float kernels for activations and their derivatives.
+///
+/// glibc's scalar `expf`/`tanhf` run at 0.3/0.07 Gelem/s. These are branch-free scalar formulas
+/// (selects, bit tricks, polynomials; no calls) written so that LLVM's loop vectorizer turns
+/// each loop into full-width SIMD code — Swift's SIMD-type masks and `replacing(with:where:)`
+/// go through unspecialized runtime witnesses and were 20× slower. Accuracy: a few ulp,
+/// checked against the scalar reference (`ActivationKind.reference`) in the tests.
+/// GELU and softplus have no fast path and use the reference formula.
+enum VectorMath {
+    /// e^x: x = n·ln2 + r with |r| ≤ ln2/2, e^r by the Cephes degree-6 polynomial, 2^n by
+    /// building the exponent bits. Inputs are clamped to the finite range of Float.
+    @inline(__always)
+    static func exp(_ x: Float) -> Float {
+        let xc = Swift.min(Swift.max(x, -87.33), 88.0)
+        // Round to nearest with the 1.5·2^23 trick: plain adds, no rounding call.
+        let magic: Float = 12_582_912
+        let t = xc * 1.442_695_04 + magic
+        let n = t - magic
+        let r = (xc - n * 0.693_359_375) + n * 2.121_944_4e-4
+        var p: Float = 1.987_569_15e-4
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_1e-1
+        let er = (p * r * r + r) + 1
+        let bits = Int32(bitPattern: t.bitPattern) &- Int32(bitPattern: magic.bitPattern)
+        return er * Float(bitPattern: UInt32(bitPattern: (bits &+ 127) &<< 23))
+    }
+
+    /// tanh: odd Taylor polynomial for |x| < 0.3 (no cancellation), else sign(x)·(1 − 2/(e^{2|x|}+1)).
+    @inline(__always)
+    static func tanh(_ x: Float) -> Float {
+        let ax = Swift.abs(x)
+        let big = 1 - 2 / (exp(2 * Swift.min(ax, 9)) + 1)       // tanh(9) rounds to 1 in Float
+        let x2 = x * x
+        var p: Float = -1382.0 / 155_925
+        p = p * x2 + 62.0 / 2835
+        p = p * x2 + -17.0 / 315
+        p = p * x2 + 2.0 / 15
+        p = p * x2 + -1.0 / 3
+        let small = x + x * x2 * p
+        let signed = x < 0 ? -big : big
+        return ax < 0.3 ? small : signed
+    }
+
+    @inline(__always)
+    static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+
+    /// y = φ(x) for a whole buffer.
+    static func activate(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
+        let n = x.count
+        let (xp, yp) = (x.baseAddress!, y.baseAddress!)
+        switch kind {
+        case .identity: for i in 0..<n { yp[i] = xp[i] }
+        case .tanh: for i in 0..<n { yp[i] = tanh(xp[i]) }
+        case .sigmoid: for i in 0..<n { yp[i] = sigmoid(xp[i]) }
+        case .relu: for i in 0..<n { yp[i] = Swift.max(xp[i], 0) }
+        case .leakyRelu:
+            let a = Float(ActivationKind.leakySlope)
+            for i in 0..<n { let v = xp[i]; yp[i] = v < 0 ? a * v : v }
+        case .hardTanh: for i in 0..<n { yp[i] = Swift.min(Swift.max(xp[i], -1), 1) }
+        case .softsign: for i in 0..<n { let v = xp[i]; yp[i] = v / (1 + Swift.abs(v)) }
+        case .elu: for i in 0..<n { let v = xp[i]; yp[i] = v < 0 ? exp(v) - 1 : v }
+        case .selu:
+            let la = Float(ActivationKind.seluLambda), al = Float(ActivationKind.seluAlpha)
+            for i in 0..<n { let v = xp[i]; yp[i] = la * (v < 0 ? al * (exp(v) - 1) : v) }
+        case .gelu, .softplus: for i in 0..<n { yp[i] = kind.reference(xp[i]) }
+        }
+    }
+
+    /// dx = dy · φ'(x, y) for a whole buffer.
+    static func activationBackward(_ kind: ActivationKind, x: UnsafeBufferPointer<Float>, y: UnsafeBufferPointer<Float>,
+                                   dy: UnsafeBufferPointer<Float>, dx: UnsafeMutableBufferPointer<Float>) {
+        let n = dx.count
+        let (xp, yp, gp, dp) = (x.baseAddress!, y.baseAddress!, dy.baseAddress!, dx.baseAddress!)
+        switch kind {
+        case .tanh: for i in 0..<n { let v = yp[i]; dp[i] = gp[i] * (1 - v * v) }
+        case .sigmoid: for i in 0..<n { let v = yp[i]; dp[i] = gp[i] * v * (1 - v) }
+        case .relu: for i in 0..<n { dp[i] = xp[i] > 0 ? gp[i] : 0 }
+        default: for i in 0..<n { dp[i] = gp[i] * kind.derivative(x: xp[i], y: yp[i]) }
+        }
+    }
+}

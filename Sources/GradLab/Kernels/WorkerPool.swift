@@ -1,0 +1,92 @@
+import Foundation
+import Synchronization
+
+/// A persistent pool of worker threads for data-parallel kernels.
+///
+/// `DispatchQueue.concurrentPerform` takes tens of microseconds to wake threads, longer than a
+/// small GEMM runs, so workers spin briefly on an atomic generation counter after each job and
+/// only then park on a condition variable (never a sleep-poll). The caller runs part 0 itself.
+final class WorkerPool: @unchecked Sendable {
+    nonisolated(unsafe) static let shared = WorkerPool()
+
+    /// Participants in each job, the calling thread included.
+    private(set) var threads = 1
+    private let generation = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let condition = NSCondition()
+    private var task: ((Int) -> Void)?
+    private var started = 0
+    /// Spin iterations before a worker parks (~0.1–0.3 ms).
+    private let spinLimit = 200_000
+
+    /// Sets the number of participating threads (workers are started once and kept).
+    func setThreads(_ n: Int) {
+        precondition(n >= 1, "thread count must be ≥ 1")
+        while started < n - 1 {
+            started += 1
+            let id = started
+            let t = Thread { [unowned self] in self.workerLoop(id: id) }
+            t.stackSize = 1 << 20
+            t.start()
+        }
+        threads = n
+    }
+
+    /// Runs `body(i)` for i in 0..<parts, spread over the pool; returns when all are done.
+    /// `parts` must not exceed `threads`.
+    func run(parts: Int, _ body: (Int) -> Void) {
+        precondition(parts <= threads)
+        if parts <= 1 { if parts == 1 { body(0) }; return }
+        withoutActuallyEscaping(body) { job in
+            task = { i in if i < parts { job(i) } }
+            pending.store(threads - 1, ordering: .sequentiallyConsistent)
+            generation.add(1, ordering: .sequentiallyConsistent)
+            if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+                condition.lock(); condition.broadcast(); condition.unlock()
+            }
+            job(0)
+            var spins = 0
+            while pending.load(ordering: .sequentiallyConsistent) > 0 {
+                spins += 1
+                if spins > 10_000 { sched_yield() }
+            }
+            task = nil
+        }
+    }
+
+    private func workerLoop(id: Int) {
+        var seen = generation.load(ordering: .sequentiallyConsistent)
+        while true {
+            var spins = 0
+            while generation.load(ordering: .sequentiallyConsistent) == seen {
+                spins += 1
+                if spins >= spinLimit {
+                    sleepers.add(1, ordering: .sequentiallyConsistent)
+                    condition.lock()
+                    while generation.load(ordering: .sequentiallyConsistent) == seen { condition.wait() }
+                    condition.unlock()
+                    sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                }
+            }
+            seen = generation.load(ordering: .sequentiallyConsistent)
+            if id < threads, let t = task { t(id) }
+            pending.subtract(1, ordering: .sequentiallyConsistent)
+        }
+    }
+}
+
+/// glibc serves blocks ≥ 128 KiB with mmap and returns them on free, so every step's activation
+/// tensors (e.g. 128×256 floats) would be page-faulted in afresh. Keeping them in the heap
+/// removes that cost (≈ 10% of a W1 step). Runs once, on first use of a tape.
+let allocatorTuned: Void = {
+    #if os(Linux)
+    // mallopt is not in Glibc's Swift module map; M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
+    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+    if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+        let mallopt = unsafeBitCast(sym, to: Mallopt.self)
+        _ = mallopt(-3, 64 << 20)
+        _ = mallopt(-1, 128 << 20)
+    }
+    #endif
+}()

@@ -1,0 +1,39 @@
+/// Activation functions as differentiable ops: y = φ(x), dx = dy·φ'(x, y).
+/// The Float path runs the vectorized kernels; Double runs the reference formulas.
+extension Var {
+    @_specialize(where S == Float)
+    public func activation(_ kind: ActivationKind) -> Var {
+        if kind == .identity { return self }
+        let x = value
+        var y = [S](repeating: 0, count: x.count)
+        x.scalars.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { S.activate(kind, xp, $0) } }
+        let out = Tensor(shape: x.shape, scalars: y)
+        return tape.record(out, inputs: [self]) { g, put in
+            put(self.id, activationGradient(kind, x: x, y: out, dy: g))
+        }
+    }
+
+    @_specialize(where S == Float)
+    public func sigmoid() -> Var { activation(.sigmoid) }
+    @_specialize(where S == Float)
+    public func tanh() -> Var { activation(.tanh) }
+    @_specialize(where S == Float)
+    public func relu() -> Var { activation(.relu) }
+}
+
+/// dx = dy · φ'(x, y), element-wise.
+@_specialize(where S == Float)
+func activationGradient<S: Scalar>(_ kind: ActivationKind, x: Tensor<S>, y: Tensor<S>, dy: Tensor<S>) -> Tensor<S> {
+    if let xf = x as? Tensor<Float>, let yf = y as? Tensor<Float>, let gf = dy as? Tensor<Float> {
+        var dx = [Float](repeating: 0, count: xf.count)
+        xf.scalars.withUnsafeBufferPointer { xp in yf.scalars.withUnsafeBufferPointer { yp in
+            gf.scalars.withUnsafeBufferPointer { gp in dx.withUnsafeMutableBufferPointer { dp in
+                VectorMath.activationBackward(kind, x: xp, y: yp, dy: gp, dx: dp)
+            } }
+        } }
+        return Tensor<Float>(shape: x.shape, scalars: dx) as! Tensor<S>
+    }
+    var dx = dy
+    for i in 0..<dx.count { dx.scalars[i] = dy.scalars[i] * kind.derivative(x: x.scalars[i], y: y.scalars[i]) }
+    return dx
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+/// Metrics of one training step.
+public struct StepRecord: Codable, Equatable, Sendable {
+    public var step: Int
+    public var epoch: Int
+    public var loss: Double
+    /// Batch accuracy (classification only).
+    public var accuracy: Double?
+    /// Global gradient norm before clipping.
+    public var gradNorm: Double
+    public var learningRate: Double
+}
+
+/// Loss and accuracy on a held-out set at some step.
+public struct EvalRecord: Codable, Equatable, Sendable {
+    public var step: Int
+    public var loss: Double
+    public var accuracy: Double?
+}
+
+public struct History: Sendable {
+    public var steps: [StepRecord] = []
+    public var evals: [EvalRecord] = []
+    /// Why training ended early (e.g. a non-finite loss), nil if it ran to the end.
+    public var stopReason: String?
+}
+
+/// Mini-batch training: forward, loss, backward, clipping, update — with metrics, evaluation,
+/// atomic checkpoints and exact resume. Batches and dropout masks derive from (seed, step) alone,
+/// so a run resumed from a checkpoint continues with identical numbers.
+public final class Trainer<S: Scalar> {
+    public let model: Sequential<S>
+    public let optimizer: Optimizer<S>
+    public var clipping: GradientClipping = .none
+    public var batchSize: Int
+    public let seed: UInt64
+    /// Called after each forward pass (with the tape, before backward), e.g. to attach probes.
+    public var onForward: [(Int, Tape<S>) -> Void] = []
+    /// Called after backward and clipping, before the update (gradients are in `Parameter.grad`).
+    public var beforeUpdate: [(Int) -> Void] = []
+    /// Called at the end of every step.
+    public var onStep: [(StepRecord) -> Void] = []
+
+    public init(model: Sequential<S>, optimizer: Optimizer<S>, batchSize: Int, seed: UInt64) {
+        self.model = model; self.optimizer = optimizer; self.batchSize = batchSize; self.seed = seed
+    }
+
+    /// Loss of a batch on `tape`: softmax cross-entropy for classes, MSE for values.
+    public func loss(_ batch: Dataset<S>, tape: Tape<S>) -> (loss: Var<S>, accuracy: Double?) {
+        let out = model(tape.constant(batch.features))
+        switch batch.targets {
+        case let .classes(labels, _): return (out.softmaxCrossEntropy(labels: labels), accuracy(logits: out.value, labels: labels))
+        case let .values(t): return (out.mseLoss(t), nil)
+        }
+    }
+
+    /// One optimization step on `batch` as step number `optimizer.step`.
+    public func step(_ batch: Dataset<S>, epoch: Int) -> StepRecord {
+        let s = optimizer.step
+        let tape = Tape<S>(rng: SeededRandom.derived(seed: seed, 0xD20, UInt64(s)))
+        let (loss, acc) = loss(batch, tape: tape)
+        for f in onForward { f(s, tape) }
+        optimizer.zeroGrad()
+        tape.backward(from: loss)
+        let norm = clipping.apply(to: model.parameters)
+        for f in beforeUpdate { f(s) }
+        let lr = optimizer.update()
+        let record = StepRecord(step: s, epoch: epoch, loss: Double(loss.value.item), accuracy: acc, gradNorm: norm, learningRate: lr)
+        for f in onStep { f(record) }
+        return record
+    }
+
+    /// Loss and accuracy over a whole data set (evaluation mode: no dropout, nothing recorded).
+    public func evaluate(_ data: Dataset<S>, batchSize: Int = 512) -> EvalRecord {
+        var total = 0.0, correct = 0.0
+        for batch in data.batches(size: batchSize, epoch: 0, seed: 0, shuffle: false) {
+            let tape = Tape<S>(recording: false, training: false)
+            let (l, a) = loss(batch, tape: tape)
+            total += Double(l.value.item) * Double(batch.count)
+            correct += (a ?? 0) * Double(batch.count)
+        }
+        let n = Double(Swift.max(data.count, 1))
+        return EvalRecord(step: optimizer.step, loss: total / n, accuracy: data.isClassification ? correct / n : nil)
+    }
+
+    /// Trains until `optimizer.step == steps`. Starts where the optimizer is (0, or a resumed step).
+    /// Stops early, with `stopReason`, when the loss stops being finite.
+    public func fit(_ train: Dataset<S>, test: Dataset<S>? = nil, steps: Int, evalEvery: Int = 0,
+                    checkpoint: String? = nil, checkpointEvery: Int = 0, metadata: [String: String] = [:],
+                    progress: ProgressBar? = nil) throws -> History {
+        var history = History()
+        let perEpoch = (train.count + batchSize - 1) / batchSize
+        var epochBatches: (epoch: Int, batches: [Dataset<S>])? = nil
+        while optimizer.step < steps {
+            let s = optimizer.step, epoch = s / perEpoch
+            if epochBatches?.epoch != epoch { epochBatches = (epoch, train.batches(size: batchSize, epoch: epoch, seed: seed)) }
+            let record = step(epochBatches!.batches[s % perEpoch], epoch: epoch)
+            history.steps.append(record)
+            if !record.loss.isFinite {
+                history.stopReason = "loss became \(record.loss) at step \(s) (gradient norm \(record.gradNorm)); lower the learning rate, clip gradients, or use a smaller initialization"
+                break
+            }
+            let done = optimizer.step
+            if let test, evalEvery > 0, done % evalEvery == 0 || done == steps { history.evals.append(evaluate(test)) }
+            if let checkpoint, checkpointEvery > 0, done % checkpointEvery == 0 || done == steps {
+                try saveCheckpoint(checkpoint, metadata: metadata)
+            }
+            let acc = record.accuracy.map { String(format: " acc %.1f%%", $0 * 100) } ?? ""
+            progress?.update(done, String(format: "loss %.4f", record.loss) + acc)
+        }
+        return history
+    }
+
+    public func saveCheckpoint(_ path: String, metadata: [String: String] = [:]) throws {
+        var meta = metadata
+        meta["seed"] = "\(seed)"
+        meta["format"] = "gradlab-checkpoint-1"
+        try Checkpoint.save(to: path, parameters: model.namedParameters, optimizer: optimizer, metadata: meta)
+    }
+
+    /// Restores parameters, optimizer state and step; returns the checkpoint's metadata.
+    @discardableResult
+    public func resume(from path: String) throws -> [String: String] {
+        let meta = try Checkpoint.load(from: path, into: model.namedParameters, optimizer: optimizer)
+        if let s = meta["seed"], UInt64(s) != seed {
+            throw GradLabError.invalid("\(path) was saved with seed \(s) but this run uses \(seed); resume with --seed \(s)")
+        }
+        return meta
+    }
+}
