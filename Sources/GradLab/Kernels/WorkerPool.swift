@@ -26,7 +26,10 @@ final class WorkerPool: @unchecked Sendable {
         while started < n - 1 {
             started += 1
             let id = started
-            let t = Thread { [unowned self] in self.workerLoop(id: id) }
+            // The worker must start from the generation current now, not when its thread first
+            // runs: a job posted in between would otherwise be missed and the caller would wait forever.
+            let start = generation.load(ordering: .sequentiallyConsistent)
+            let t = Thread { [unowned self] in self.workerLoop(id: id, seen: start) }
             t.stackSize = 1 << 20
             t.start()
         }
@@ -55,8 +58,8 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func workerLoop(id: Int) {
-        var seen = generation.load(ordering: .sequentiallyConsistent)
+    private func workerLoop(id: Int, seen start: Int) {
+        var seen = start
         while true {
             var spins = 0
             while generation.load(ordering: .sequentiallyConsistent) == seen {

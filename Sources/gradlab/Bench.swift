@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import GradLab
+
+/// `gradlab bench`: the peer workloads of the shared bench-peers suite, with the same definitions,
+/// so GradLab and PyTorch/JAX/NumPy can be run side by side in one session. Each workload and
+/// thread count runs in a fresh child process, so peak RSS belongs to that workload alone.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the speed benchmarks (build with -c release).",
+        discussion: """
+        Workloads (same definitions as the peer scripts):
+          W1  mlp-tanh-20x256   20 tanh layers of 256, batch 128, SGD — ms/step
+          W2  mlp-relu-100x64   100 ReLU layers of 64, batch 64, SGD — ms/step (overhead-bound)
+          W5  gemm              C = A·B, n = 256, 512, 1024, 2048 — GFLOP/s
+        Examples:
+          gradlab bench                              # all workloads, 1 and 2 threads, a table
+          gradlab bench --workload W1 --threads 1 --json
+          gradlab bench --workload W5 --backend openblas
+        """)
+
+    @Option(help: "Workloads, comma-separated: W1, W2, W5 or their peer names, or 'all'.") var workload = "all"
+    @Option(help: "Thread counts, comma-separated.") var threads = "1,2"
+    @Option(help: "Timed steps (default: the peer's S).") var steps: Int?
+    @Option(help: "GEMM sizes for W5.") var sizes = "256,512,1024,2048"
+    @Option(help: "Matrix-multiply backend: \(Backend.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var backend = "swift"
+    @Flag(help: "One JSON object per line with the peer script's keys.") var json = false
+    @Flag(help: .hidden) var child = false
+
+    func run() throws {
+        let names = try BenchWorkload.parse(workload)
+        let threadCounts = try threads.split(separator: ",").map { s -> Int in
+            guard let t = Int(s), t >= 1, t <= 256 else { throw GradLabError.invalid("threads '\(s)' must be a whole number in 1…256") }
+            return t
+        }
+        let sizeList = try sizes.split(separator: ",").map { s -> Int in
+            guard let n = Int(s), n >= 1, n <= 8192 else { throw GradLabError.invalid("GEMM size '\(s)' must be in 1…8192") }
+            return n
+        }
+        guard let kind = Backend.Kind(rawValue: backend) else {
+            throw GradLabError.invalid("backend '\(backend)' is not known; allowed: \(Backend.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let steps, steps < 1 { throw GradLabError.invalid("steps \(steps) must be ≥ 1") }
+        if child {
+            try Backend.use(kind)
+            Backend.setThreads(threadCounts[0])
+            for r in try names[0].run(threads: threadCounts[0], steps: steps, sizes: sizeList) { print(r.jsonLine) }
+            return
+        }
+        try Backend.load(kind)  // fail early with a clear message if the library is missing
+        if !json { print("gradlab \(GradLabCLI.version) bench — backend \(try Backend.load(kind)), \(ProcessInfo.processInfo.activeProcessorCount) cores\n") }
+        var rows: [BenchResult] = []
+        for w in names { for t in threadCounts {
+            var args = ["bench", "--child", "--workload", w.rawValue, "--threads", "\(t)", "--sizes", sizes, "--backend", backend]
+            if let steps { args += ["--steps", "\(steps)"] }
+            let out = try runSelf(args)
+            for line in out.split(separator: "\n") {
+                if json { print(line) } else if let r = BenchResult(jsonLine: String(line)) { rows.append(r); print(r.tableRow) }
+            }
+        } }
+    }
+
+    private func runSelf(_ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        if !FileManager.default.fileExists(atPath: p.executableURL!.path) { p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]) }
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw GradLabError.io("benchmark child \(args.joined(separator: " ")) failed with status \(p.terminationStatus)") }
+        return String(data: data, encoding: .utf8) ?? ""
+    }
+}
+
+struct BenchResult {
+    var fields: [String: Any]
+    init(_ f: [String: Any]) { fields = f }
+    init?(jsonLine: String) {
+        guard let o = try? JSONSerialization.jsonObject(with: Data(jsonLine.utf8)) as? [String: Any] else { return nil }
+        fields = o
+    }
+    var jsonLine: String {
+        String(data: try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), encoding: .utf8)!
+    }
+    var tableRow: String {
+        let w = (fields["workload"] as? String ?? "?").padding(toLength: 18, withPad: " ", startingAt: 0)
+        let t = fields["threads"] as? Int ?? 0
+        let rss = String(format: "peak RSS %5.1f MB", fields["peak_rss_mb"] as? Double ?? 0)
+        if let g = fields["gflops"] as? Double {
+            return "\(w) \(t)T  \(String(format: "%7.1f GFLOP/s  %8.3f ms/call", g, fields["ms_per_step"] as? Double ?? 0))  \(rss)"
+        }
+        return "\(w) \(t)T  \(String(format: "%7.2f ms/step  %7.1f steps/s  %6.1f GFLOP/s", fields["ms_per_step"] as? Double ?? 0, fields["steps_per_s"] as? Double ?? 0, fields["achieved_gflops"] as? Double ?? 0))  \(rss)"
+    }
+}
+
+/// Peak resident set (VmHWM) of this process in MB.
+func peakRSSMB() -> Double {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb / 1024
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import GradLab
+
+@main
+struct GradLabCLI: ParsableCommand {
+    static let version = "0.1.0"
+    static let configuration = CommandConfiguration(
+        commandName: "gradlab",
+        abstract: "Train deep networks and watch their gradients vanish or explode.",
+        discussion: """
+        Examples:
+          gradlab demo                               # a deep net trained badly and well, side by side
+          gradlab train --data spirals --depth 4 --width 64 --activation tanh --steps 2000
+          gradlab train --config run.json --checkpoint run.safetensors
+          gradlab bench --workload W1 --threads 1 --json
+        """,
+        version: "gradlab \(version) — backend \(Backend.current), \(ProcessInfo.processInfo.activeProcessorCount) cores",
+        subcommands: [Train.self, Demo.self, Bench.self])
+
+    /// Parses and runs; any bad input becomes one line on stderr and exit code 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as GradLabError {
+            fail(error.description, code: { if case .io = error { return 1 }; if case .unavailable = error { return 1 }; return 2 }())
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit { exit(withError: error) }
+            if let e = error as? ExitCode { Foundation.exit(e.rawValue) }
+            let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            fail("\(first) (see 'gradlab help')", code: 2)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write("error: \(message)\n".data(using: .utf8)!)
+        Foundation.exit(code)
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import GradLab
+
+/// Flags for every `RunConfig` key; a value given here overrides the config file.
+struct RunOptions: ParsableArguments {
+    @Option(help: "JSON config file with the same keys as these flags (e.g. {\"depth\": 20, \"activation\": \"tanh\"}).")
+    var config: String?
+    @Option(help: "Data set: \(RunConfig.dataNames.joined(separator: ", ")).") var data: String?
+    @Option(help: "Samples for synthetic data sets.") var samples: Int?
+    @Option(help: "Hidden layers.") var depth: Int?
+    @Option(help: "Units per hidden layer.") var width: Int?
+    @Option(help: "Activation: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).") var activation: String?
+    @Option(name: .customLong("init"), help: "Initializer: \(Initializer.names.joined(separator: ", ")).") var initializer: String?
+    @Option(name: .customLong("sigma-w2"), help: "σ_w² for normal/uniform init (W ~ N(0, σ_w²/fan_in)); gain² for orthogonal/identity.") var sigmaW2: Double?
+    @Option(name: .customLong("sigma-b2"), help: "σ_b² for normal/uniform init (b ~ N(0, σ_b²)).") var sigmaB2: Double?
+    @Option(help: "Dropout probability after each hidden activation.") var dropout: Double?
+    @Option(help: "Optimizer: \(RunConfig.optimizerNames.joined(separator: ", ")).") var optimizer: String?
+    @Option(help: "Learning rate.") var lr: Double?
+    @Option(help: "Momentum (momentum, nesterov).") var momentum: Double?
+    @Option(name: .customLong("weight-decay"), help: "Weight decay λ.") var weightDecay: Double?
+    @Option(help: "Learning-rate schedule: \(RunConfig.scheduleNames.joined(separator: ", ")).") var schedule: String?
+    @Option(help: "Linear warm-up steps.") var warmup: Int?
+    @Option(name: .customLong("clip-norm"), help: "Clip gradients to this global L2 norm.") var clipNorm: Double?
+    @Option(name: .customLong("clip-value"), help: "Clip each gradient element to ±value.") var clipValue: Double?
+    @Option(help: "Training steps (mini-batches).") var steps: Int?
+    @Option(help: "Batch size.") var batch: Int?
+    @Option(help: "Random seed (data order, init, dropout).") var seed: UInt64?
+    @Option(name: .customLong("eval-every"), help: "Evaluate on the test set every N steps (0: at the end).") var evalEvery: Int?
+    @Option(help: "Threads for matrix multiplies.") var threads: Int?
+
+    func resolve() throws -> RunConfig {
+        var c = try config.map(RunConfig.load) ?? RunConfig()
+        if let v = data { c.data = v }; if let v = samples { c.samples = v }; if let v = depth { c.depth = v }
+        if let v = width { c.width = v }; if let v = activation { c.activation = v }; if let v = initializer { c.initializer = v }
+        if let v = sigmaW2 { c.sigmaW2 = v }; if let v = sigmaB2 { c.sigmaB2 = v }; if let v = dropout { c.dropout = v }
+        if let v = optimizer { c.optimizer = v }; if let v = lr { c.lr = v }; if let v = momentum { c.momentum = v }
+        if let v = weightDecay { c.weightDecay = v }; if let v = schedule { c.schedule = v }; if let v = warmup { c.warmup = v }
+        if let v = clipNorm { c.clipNorm = v }; if let v = clipValue { c.clipValue = v }; if let v = steps { c.steps = v }
+        if let v = batch { c.batch = v }; if let v = seed { c.seed = v }; if let v = evalEvery { c.evalEvery = v }
+        if let v = threads { c.threads = v }
+        try c.validate()
+        return c
+    }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a multilayer perceptron.",
+        discussion: """
+        Examples:
+          gradlab train --data digits --depth 2 --width 128 --steps 1500
+          gradlab train --data spirals --depth 6 --activation tanh --init orthogonal --optimizer adam --lr 0.01
+          gradlab train --depth 20 --activation sigmoid --init normal --sigma-w2 1 --optimizer sgd --lr 0.1
+          gradlab train --config run.json --checkpoint run.safetensors --checkpoint-every 200
+          gradlab train --config run.json --resume run.safetensors --steps 4000
+        """)
+
+    @OptionGroup var options: RunOptions
+    @Option(help: "Write a safetensors checkpoint here (atomically).") var checkpoint: String?
+    @Option(name: .customLong("checkpoint-every"), help: "Checkpoint every N steps (0: at the end only).") var checkpointEvery = 0
+    @Option(help: "Resume from this checkpoint; the run continues with identical numbers.") var resume: String?
+    @Option(name: .customLong("backend"), help: "Matrix-multiply backend: \(Backend.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var backend = "swift"
+    @Flag(help: "Print the model summary before training.") var summary = false
+    @Flag(name: .customLong("no-progress"), help: "No progress bar.") var noProgress = false
+    @Option(name: .customLong("metrics-json"), help: "Write every step's metrics as JSON Lines to this file.") var metricsJSON: String?
+
+    func run() throws {
+        let config = try options.resolve()
+        guard checkpointEvery >= 0 else { throw GradLabError.invalid("checkpoint-every \(checkpointEvery) must be ≥ 0") }
+        guard let kind = Backend.Kind(rawValue: backend) else {
+            throw GradLabError.invalid("backend '\(backend)' is not known; allowed: \(Backend.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        try Backend.use(kind)
+        Backend.setThreads(config.threads)
+        let (trainer, train, test): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try config.build()
+        if summary { print(try trainer.model.summaryTable(input: [config.batch, train.inputSize])) }
+        if let resume {
+            let meta = try trainer.resume(from: resume)
+            print("resumed from \(resume) at step \(trainer.optimizer.step)\(meta["config"] == nil ? "" : "")")
+        }
+        print("training \(train.name): \(train.count) train / \(test.count) test samples, \(config.depth)×\(config.width) \(config.activation) MLP, \(trainer.model.parameterCount) parameters, \(trainer.optimizer.rule), seed \(config.seed)")
+        let bar = ProgressBar(total: config.steps, label: "train", enabled: !noProgress)
+        let history = try trainer.fit(train, test: test, steps: config.steps, evalEvery: config.evalEvery == 0 ? config.steps : config.evalEvery,
+                                      checkpoint: checkpoint, checkpointEvery: checkpointEvery == 0 ? config.steps : checkpointEvery,
+                                      metadata: ["config": config.json], progress: bar)
+        if let metricsJSON {
+            let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+            let lines = try history.steps.map { String(data: try enc.encode($0), encoding: .utf8)! }.joined(separator: "\n") + "\n"
+            try atomicWrite(lines.data(using: .utf8)!, to: metricsJSON)
+        }
+        if let reason = history.stopReason { print("stopped: \(reason)") }
+        if let e = history.evals.last {
+            print(String(format: "final test loss %.4f", e.loss) + (e.accuracy.map { String(format: ", accuracy %.2f%%", $0 * 100) } ?? ""))
+        }
+        if let checkpoint, history.stopReason == nil { print("checkpoint: \(checkpoint)") }
+        if history.stopReason != nil { throw ExitCode(1) }
+    }
+}

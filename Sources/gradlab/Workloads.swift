@@ -1,0 +1,83 @@
+import Foundation
+import GradLab
+
+/// The peer workloads (see the shared bench-peers README for their exact definitions).
+enum BenchWorkload: String, CaseIterable {
+    case w1 = "mlp-tanh-20x256", w2 = "mlp-relu-100x64", w5 = "gemm"
+
+    static let aliases: [String: BenchWorkload] = ["W1": .w1, "W2": .w2, "W5": .w5]
+
+    static func parse(_ list: String) throws -> [BenchWorkload] {
+        if list == "all" { return allCases }
+        return try list.split(separator: ",").map { s in
+            let s = String(s)
+            guard let w = aliases[s.uppercased()] ?? BenchWorkload(rawValue: s) else {
+                throw GradLabError.invalid("workload '\(s)' is not known; allowed: W1, W2, W5, \(allCases.map(\.rawValue).joined(separator: ", ")), all")
+            }
+            return w
+        }
+    }
+
+    func run(threads: Int, steps: Int?, sizes: [Int]) throws -> [BenchResult] {
+        switch self {
+        case .w1: return [mlp(threads: threads, width: 256, depth: 20, batch: 128, activation: .tanh, steps: steps ?? 200, flops: 0.967e9)]
+        case .w2: return [mlp(threads: threads, width: 64, depth: 100, batch: 64, activation: .relu, steps: steps ?? 200, flops: 0.157e9)]
+        case .w5: return sizes.map { gemm(n: $0, threads: threads) }
+        }
+    }
+
+    /// W1/W2: Linear(64, width) → φ, (depth − 1) × [Linear(width, width) → φ], Linear(width, 10);
+    /// PyTorch-default init U(±1/√fan_in); x ~ N(0,1) [batch, 64], labels uniform in 0..<10;
+    /// 8 pre-generated batches cycled; softmax cross-entropy (mean); SGD lr 0.01; 20 warm-up steps.
+    private func mlp(threads: Int, width: Int, depth: Int, batch: Int, activation: ActivationKind, steps: Int, flops: Double) -> BenchResult {
+        var rng = SeededRandom(seed: 0)
+        let model = Sequential<Float>.mlp(inputs: 64, width: width, depth: depth, outputs: 10, activation: activation,
+                                          initializer: .torchDefault, rng: &rng)
+        var data = SeededRandom(seed: 1)
+        let pool = (0..<8).map { _ in (Tensor<Float>.normal([batch, 64], rng: &data), (0..<batch).map { _ in data.int(below: 10) }) }
+        let opt = Optimizer<Float>(SGD(), schedule: .constant(0.01), parameters: model.namedParameters)
+        var lastLoss: Var<Float>?
+        func step(_ i: Int) {
+            let (x, y) = pool[i % 8]
+            opt.zeroGrad()
+            let tape = Tape<Float>()
+            let loss = model(tape.constant(x)).softmaxCrossEntropy(labels: y)
+            tape.backward(from: loss)
+            opt.update()
+            lastLoss = loss
+        }
+        for i in 0..<20 { step(i) }
+        let t0 = now()
+        for i in 20..<(20 + steps) { step(i) }
+        let dt = now() - t0
+        return BenchResult(["workload": rawValue, "framework": "gradlab", "threads": threads, "steps": steps,
+                            "ms_per_step": 1000 * dt / Double(steps), "steps_per_s": Double(steps) / dt,
+                            "achieved_gflops": flops * Double(steps) / dt / 1e9, "final_loss": Double(lastLoss!.value.item),
+                            "peak_rss_mb": peakRSSMB(), "backend": "\(Backend.current)"])
+    }
+
+    /// W5: C = A·B, square n×n, A, B ~ N(0,1), C preallocated; best of 7 trials, each repeating
+    /// the call max(1, ⌊0.25 s / t_single⌋) times; 3 untimed calls first. GFLOP/s = 2n³/t.
+    private func gemm(n: Int, threads: Int) -> BenchResult {
+        var rng = SeededRandom(seed: 0)
+        let a = Tensor<Float>.normal([n, n], rng: &rng), b = Tensor<Float>.normal([n, n], rng: &rng)
+        var c = [Float](repeating: 0, count: n * n)
+        let best: Double = a.scalars.withUnsafeBufferPointer { pa in b.scalars.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+            func call() { Float.gemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: pa.baseAddress!, lda: n,
+                                     b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n) }
+            for _ in 0..<3 { call() }
+            var t = now(); call(); let single = now() - t
+            let reps = Swift.max(1, Int(0.25 / Swift.max(single, 1e-9)))
+            var best = Double.infinity
+            for _ in 0..<7 {
+                t = now()
+                for _ in 0..<reps { call() }
+                best = Swift.min(best, (now() - t) / Double(reps))
+            }
+            return best
+        } } }
+        return BenchResult(["workload": "gemm-n\(n)", "framework": "gradlab", "threads": threads, "n": n,
+                            "gflops": 2 * Double(n * n * n) / best / 1e9, "ms_per_step": best * 1000, "steps_per_s": 1 / best,
+                            "peak_rss_mb": peakRSSMB(), "backend": "\(Backend.current)"])
+    }
+}

@@ -1,0 +1,60 @@
+import XCTest
+import Foundation
+
+/// The `gradlab` executable: bad input is one line on stderr and exit code 2.
+final class CLITests: XCTestCase {
+    var binary: URL {
+        // Test bundles live next to the products they test.
+        var dir = Bundle(for: CLITests.self).bundleURL
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("gradlab").path), dir.path != "/" { dir.deleteLastPathComponent() }
+        return dir.appendingPathComponent("gradlab")
+    }
+
+    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func assertBadInput(_ args: [String], mentions: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try run(args)
+        XCTAssertEqual(r.status, 2, "\(args): \(r.err)", file: file, line: line)
+        let lines = r.err.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "one line expected: \(r.err)", file: file, line: line)
+        XCTAssertTrue(r.err.contains(mentions), "\(r.err) should mention \(mentions)", file: file, line: line)
+        XCTAssertFalse(r.err.contains("Fatal error"), file: file, line: line)
+    }
+
+    func testBadFlagsAndValues() throws {
+        guard FileManager.default.fileExists(atPath: binary.path) else { throw XCTSkip("gradlab executable not built") }
+        try assertBadInput(["train", "--activation", "swish"], mentions: "allowed: identity")
+        try assertBadInput(["train", "--depth", "-3"], mentions: "depth -3")
+        try assertBadInput(["train", "--depth", "abc"], mentions: "abc")
+        try assertBadInput(["train", "--frobnicate"], mentions: "frobnicate")
+        try assertBadInput(["train", "--init", "xavier-gaussian"], mentions: "allowed:")
+        try assertBadInput(["train", "--config", "/nonexistent/run.json"], mentions: "run.json")
+        try assertBadInput(["train", "--data", "csv:/nonexistent.csv", "--steps", "1"], mentions: "nonexistent.csv")
+        try assertBadInput(["bench", "--workload", "W9"], mentions: "allowed: W1")
+        try assertBadInput(["demo", "--depth", "1"], mentions: "depth 1")
+    }
+
+    func testVersionHelpAndATinyRun() throws {
+        guard FileManager.default.fileExists(atPath: binary.path) else { throw XCTSkip("gradlab executable not built") }
+        let v = try run(["--version"])
+        XCTAssertEqual(v.status, 0); XCTAssertTrue(v.out.contains("backend"))
+        let h = try run(["train", "--help"])
+        XCTAssertEqual(h.status, 0); XCTAssertTrue(h.out.contains("Examples"))
+        let ckpt = NSTemporaryDirectory() + "cli-\(ProcessInfo.processInfo.processIdentifier).safetensors"
+        let t = try run(["train", "--data", "xor", "--samples", "64", "--depth", "1", "--width", "8", "--steps", "20", "--no-progress", "--checkpoint", ckpt])
+        XCTAssertEqual(t.status, 0, t.err); XCTAssertTrue(t.out.contains("final test loss"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: ckpt))
+        let r = try run(["train", "--data", "xor", "--samples", "64", "--depth", "1", "--width", "8", "--steps", "30", "--no-progress", "--resume", ckpt])
+        XCTAssertEqual(r.status, 0, r.err); XCTAssertTrue(r.out.contains("resumed from"))
+    }
+}

@@ -1,0 +1,78 @@
+import XCTest
+import GradLab
+
+/// The packed SIMD GEMM against the readable reference loops (and OpenBLAS when installed).
+final class KernelTests: XCTestCase {
+    func gemm(_ kind: Backend.Kind, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float,
+              a: [Float], b: [Float], c: [Float]) throws -> [Float] {
+        let backend = try Backend.load(kind)
+        var out = c
+        let lda = transA ? m : k, ldb = transB ? k : n
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { pc in
+            backend.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: max(lda, 1),
+                          b: pb.baseAddress!, ldb: max(ldb, 1), beta: beta, c: pc.baseAddress!, ldc: max(n, 1))
+        } } }
+        return out
+    }
+
+    func reference(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float,
+                   a: [Float], b: [Float], c: [Float]) -> [Double] {
+        var out = c.map(Double.init)
+        let ad = a.map(Double.init), bd = b.map(Double.init)
+        ad.withUnsafeBufferPointer { pa in bd.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { pc in
+            referenceGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: Double(alpha), a: pa.baseAddress!,
+                          lda: max(transA ? m : k, 1), b: pb.baseAddress!, ldb: max(transB ? k : n, 1), beta: Double(beta),
+                          c: pc.baseAddress!, ldc: max(n, 1))
+        } } }
+        return out
+    }
+
+    func testPackedGemmMatchesReferenceOnEdgeShapes() throws {
+        var rng = SeededRandom(seed: 5)
+        let shapes = [(1, 1, 1), (7, 5, 3), (8, 32, 256), (9, 33, 257), (13, 47, 300), (128, 256, 64), (100, 70, 513), (3, 2100, 5)]
+        for (m, n, k) in shapes { for transA in [false, true] { for transB in [false, true] {
+            for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (2, -0.5)] {
+                let a = (0..<(m * k)).map { _ in Float(rng.normal()) }, b = (0..<(k * n)).map { _ in Float(rng.normal()) }
+                let c = (0..<(m * n)).map { _ in Float(rng.normal()) }
+                let got = try gemm(.swift, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c)
+                let want = reference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c)
+                let scale = Double(k).squareRoot() * 3
+                for i in 0..<(m * n) where abs(Double(got[i]) - want[i]) > 2e-6 * scale * 8 {
+                    XCTFail("m\(m) n\(n) k\(k) tA\(transA) tB\(transB) α\(alpha) β\(beta) [\(i)]: \(got[i]) vs \(want[i])"); return
+                }
+            }
+        } } }
+    }
+
+    func testThreadCountDoesNotChangeBits() throws {
+        var rng = SeededRandom(seed: 6)
+        let (m, n, k) = (130, 300, 270)
+        let a = (0..<(m * k)).map { _ in Float(rng.normal()) }, b = (0..<(k * n)).map { _ in Float(rng.normal()) }
+        let c = [Float](repeating: 0, count: m * n)
+        Backend.setThreads(1)
+        let one = try gemm(.swift, transA: false, transB: true, m: m, n: n, k: k, alpha: 1, beta: 0, a: a, b: b, c: c)
+        Backend.setThreads(2)
+        let two = try gemm(.swift, transA: false, transB: true, m: m, n: n, k: k, alpha: 1, beta: 0, a: a, b: b, c: c)
+        Backend.setThreads(1)
+        XCTAssertEqual(one, two)
+    }
+
+    func testOpenBLASAgreesWhenInstalled() throws {
+        guard (try? Backend.load(.openblas)) != nil else { throw XCTSkip("libopenblas not installed") }
+        var rng = SeededRandom(seed: 8)
+        let (m, n, k) = (64, 96, 200)
+        let a = (0..<(m * k)).map { _ in Float(rng.normal()) }, b = (0..<(k * n)).map { _ in Float(rng.normal()) }
+        let c = [Float](repeating: 1, count: m * n)
+        let ours = try gemm(.swift, transA: true, transB: false, m: m, n: n, k: k, alpha: 1, beta: 1, a: a, b: b, c: c)
+        let blas = try gemm(.openblas, transA: true, transB: false, m: m, n: n, k: k, alpha: 1, beta: 1, a: a, b: b, c: c)
+        for i in 0..<(m * n) { XCTAssertEqual(ours[i], blas[i], accuracy: 1e-4) }
+    }
+
+    func testMissingBackendIsAClearError() {
+        XCTAssertThrowsError(try Backend.load(.accelerate)) { e in
+            #if os(Linux)
+            XCTAssertTrue("\(e)".contains("Accelerate"), "\(e)")
+            #endif
+        }
+    }
+}
