@@ -24,7 +24,7 @@ struct GradLabCLI: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as GradLabError {
-            fail(error.description, code: { if case .io = error { return 1 }; if case .unavailable = error { return 1 }; return 2 }())
+            fail(error.description, code: 2)
         } catch {
             let code = exitCode(for: error)
             if code == .success || error is CleanExit { exit(withError: error) }

@@ -34,7 +34,7 @@ final class CLITests: XCTestCase {
     func testBadFlagsAndValues() throws {
         guard FileManager.default.fileExists(atPath: binary.path) else { throw XCTSkip("gradlab executable not built") }
         try assertBadInput(["train", "--activation", "swish"], mentions: "allowed: identity")
-        try assertBadInput(["train", "--depth", "-3"], mentions: "depth -3")
+        try assertBadInput(["train", "--depth=-3"], mentions: "depth -3")
         try assertBadInput(["train", "--depth", "abc"], mentions: "abc")
         try assertBadInput(["train", "--frobnicate"], mentions: "frobnicate")
         try assertBadInput(["train", "--init", "xavier-gaussian"], mentions: "allowed:")

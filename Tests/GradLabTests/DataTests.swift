@@ -34,7 +34,7 @@ final class DataTests: XCTestCase {
 
     func testDigitsShipWithFixedSplit() throws {
         let (train, test): (Dataset<Float>, Dataset<Float>) = try Digits.load()
-        XCTAssertEqual(train.count, 1437); XCTAssertEqual(test.count, 360); XCTAssertEqual(train.inputSize, 64)
+        XCTAssertEqual(train.count, 1438); XCTAssertEqual(test.count, 359); XCTAssertEqual(train.inputSize, 64)
         XCTAssertEqual(train.outputSize, 10)
         XCTAssertTrue(train.features.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
     }

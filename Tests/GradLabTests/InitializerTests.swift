@@ -22,7 +22,7 @@ final class InitializerTests: XCTestCase {
             (.heNormalReLU, 2 / fanIn),
             (.lecunNormal, 1 / fanIn),
             (.torchDefault, 1 / (3 * fanIn)),
-            (.orthogonal(gain: 1), 1 / fanIn),   // rows·cols entries, Frobenius² = min(rows, cols) = 300
+            (.orthogonal(gain: 1), 1 / fanOut),  // orthonormal columns: Σw² = 300 over 400·300 entries
         ]
         for (i, v) in cases {
             let s = stats(i)

@@ -10,7 +10,7 @@ final class TrainingTests: XCTestCase {
     }
 
     func testTwoHiddenLayerMLPReaches97PercentOnDigits() throws {
-        let c = config { $0.data = "digits"; $0.depth = 2; $0.width = 128; $0.optimizer = "adam"; $0.lr = 2e-3; $0.steps = 1500; $0.batch = 64; $0.seed = 1 }
+        let c = config { $0.data = "digits"; $0.depth = 2; $0.width = 128; $0.optimizer = "adam"; $0.lr = 1e-3; $0.steps = 1500; $0.batch = 64; $0.seed = 1 }
         let (trainer, train, test): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
         _ = try trainer.fit(train, steps: c.steps)
         let acc = trainer.evaluate(test).accuracy!
@@ -18,9 +18,8 @@ final class TrainingTests: XCTestCase {
     }
 
     func testTwoSpiralsReach99PercentTrainingAccuracy() throws {
-        let c = config { $0.data = "spirals"; $0.samples = 1000; $0.depth = 3; $0.width = 64; $0.activation = "tanh"
-            $0.initializer = "glorot-uniform"; $0.optimizer = "adam"; $0.lr = 0.01; $0.steps = 3000; $0.batch = 100; $0.seed = 2
-            $0.schedule = "cosine" }
+        let c = config { $0.data = "spirals"; $0.samples = 1000; $0.depth = 3; $0.width = 64; $0.activation = "relu"
+            $0.initializer = "he-normal"; $0.optimizer = "adam"; $0.lr = 5e-3; $0.steps = 3000; $0.batch = 100; $0.seed = 2 }
         let (trainer, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
         _ = try trainer.fit(train, steps: c.steps)
         let acc = trainer.evaluate(train).accuracy!

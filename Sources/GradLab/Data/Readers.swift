@@ -106,9 +106,12 @@ public enum DataReader {
 
 /// The 8×8 handwritten digits (UCI "Optical Recognition of Handwritten Digits", Alpaydin &
 /// Kaynak 1998, CC BY 4.0; the 1,797-image copy distributed with scikit-learn), shipped as a
-/// resource. Pixels 0…16 are scaled to [0, 1]. Fixed split: first 1,437 rows train, last 360 test.
+/// resource. Pixels 0…16 are scaled to [0, 1]. Fixed split: every fifth row (the 5th, 10th, …)
+/// is test — 359 images — and the other 1,438 train, so both parts hold every writer. (The file's
+/// last rows come from writers absent from its first rows: a "last 360 rows" test set measures
+/// transfer to new writers, where MLPs reach about 93%, not the ≈97% of the interleaved split.)
 public enum Digits {
-    public static let trainCount = 1437
+    public static func isTest(row: Int) -> Bool { row % 5 == 4 }
 
     public static func load<S: Scalar>() throws -> (train: Dataset<S>, test: Dataset<S>) {
         guard let url = Bundle.module.url(forResource: "digits", withExtension: "csv", subdirectory: "digits") else {
@@ -116,6 +119,7 @@ public enum Digits {
         }
         var all: Dataset<S> = try DataReader.csv(url.path, name: "digits")
         all.features = all.features.map { $0 / 16 }
-        return (all.subset(Array(0..<trainCount)), all.subset(Array(trainCount..<all.count)))
+        let rows = Array(0..<all.count)
+        return (all.subset(rows.filter { !isTest(row: $0) }), all.subset(rows.filter(isTest)))
     }
 }

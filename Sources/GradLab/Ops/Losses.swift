@@ -61,7 +61,7 @@ extension Var {
                 for j in 0..<c { let e = S.exp(row[j] - mx); row[j] = e; sum += e }
                 let label = labels[i]
                 precondition(label >= 0 && label < c, "label \(label) outside 0..<\(c)")
-                loss -= S.log(row[label] / sum)
+                loss += S.log(sum) - (value.scalars[i * c + label] - mx)   // log-sum-exp: finite for any finite logits
                 let inv = 1 / sum
                 for j in 0..<c { row[j] *= inv }
             }
