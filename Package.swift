@@ -47,9 +47,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     ],
     targets: [
+        .target(name: "CGradLabSupport"),
         .target(
             name: "GradLab",
-            dependencies: [.product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["CGradLabSupport", .product(name: "Numerics", package: "swift-numerics")],
             resources: [.copy("Resources/digits")],
             swiftSettings: cpuFlags),
         .executableTarget(

@@ -29,6 +29,7 @@ public final class Tape<S: Scalar> {
         self.isTraining = training
         self.rng = rng
         allocatorTuned
+        Backend.applyFloatingPointMode()
     }
 
     public var nodeCount: Int { nodes.count }

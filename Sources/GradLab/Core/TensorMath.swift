@@ -185,14 +185,17 @@ extension Tensor {
         let batch = a.rank == 3 ? a.shape[0] : (b.rank == 3 ? b.shape[0] : 1)
         precondition(a.rank == 2 || b.rank == 2 || a.shape[0] == b.shape[0], "batch sizes differ: \(a.shape) · \(b.shape)")
         let strideA = a.rank == 3 ? ar * ac : 0, strideB = b.rank == 3 ? br * bc : 0
-        var out = [S](repeating: 0, count: batch * m * n)
-        a.scalars.withUnsafeBufferPointer { pa in b.scalars.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { pc in
-            for i in 0..<batch {
-                S.gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: 1,
-                       a: pa.baseAddress! + i * strideA, lda: ac, b: pb.baseAddress! + i * strideB, ldb: bc,
-                       beta: 0, c: pc.baseAddress! + i * m * n, ldc: n)
-            }
-        } } }
+        // GEMM with β = 0 writes every element, so the output needs no zero-fill.
+        let out = [S](unsafeUninitializedCapacity: batch * m * n) { pc, count in
+            a.scalars.withUnsafeBufferPointer { pa in b.scalars.withUnsafeBufferPointer { pb in
+                for i in 0..<batch {
+                    S.gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: 1,
+                           a: pa.baseAddress! + i * strideA, lda: ac, b: pb.baseAddress! + i * strideB, ldb: bc,
+                           beta: 0, c: pc.baseAddress! + i * m * n, ldc: n)
+                }
+            } }
+            count = batch * m * n
+        }
         return Tensor(shape: (a.rank == 3 || b.rank == 3 ? [batch] : []) + [m, n], scalars: out)
     }
 

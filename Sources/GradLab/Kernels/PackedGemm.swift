@@ -1,11 +1,14 @@
 /// Fast single-precision GEMM in the Goto/BLIS loop order.
 ///
 /// C[m×n] = α·op(A)·op(B) + β·C, row-major. Loops, outer to inner: columns of C in blocks of
-/// `nc` (packed B panel, kept in L3) → depth in blocks of `kc` → rows in blocks of `mc` (packed A,
-/// kept in L2) → `nr`-column micro-panels of B (L1) → `mr`-row micro-panels of A → the register-
+/// `nc` (packed B panel, kept in L3) → depth in blocks of `kc` → rows in blocks of `mc` (the A
+/// block, kept in L2) → `nr`-column micro-panels of B (L1) → `mr`-row strips of A → the register-
 /// tiled micro-kernel: 8×32 with 16-lane vectors on AVX-512 (16 accumulators of its 32 registers),
 /// 6×16 with 8-lane vectors elsewhere (12 of 16 registers).
-/// Packing makes transposes free and pads edges with zeros, so the micro-kernel never branches.
+/// B is packed (transposes become free, edges are zero-padded). A is read in place through a
+/// row and a column stride — the micro-kernel only broadcasts single elements of A, so packing
+/// it would buy nothing but cost a pass over A, which dominates small products (64×64×64);
+/// only a ragged last strip (< mr rows) is copied, zero-padded, into a buffer.
 ///
 /// Threads split the columns of C; every element of C is computed by the same instruction
 /// sequence whatever the thread count, so results are bit-identical on 1 or many threads.
@@ -62,6 +65,8 @@ enum PackedGemm {
         if beta != 0 && beta != 1 {
             for i in 0..<m { for j in j0..<j1 { c[i * ldc + j] *= beta } }
         }
+        // op(A)(i, p) = a[i*rs + p*cs]
+        let (rs, cs) = transA ? (1, lda) : (lda, 1)
         var jc = j0
         while jc < j1 {
             let nb = min(nc, j1 - jc)
@@ -73,43 +78,12 @@ enum PackedGemm {
                 var ic = 0
                 while ic < m {
                     let mb = min(mc, m - ic)
-                    packA(transA, a, lda, ic, mb, pc, kb, alpha, buf.a)
-                    macroKernel(mb, nb, kb, buf.a, buf.b, c + ic * ldc + jc, ldc, accumulate, buf.c)
+                    macroKernel(mb, nb, kb, a + ic * rs + pc * cs, rs, cs, alpha, buf.b, c + ic * ldc + jc, ldc, accumulate, buf)
                     ic &+= mc
                 }
                 pc &+= kc
             }
             jc &+= nc
-        }
-    }
-
-    /// Packs op(A)[ic..<ic+mb, pc..<pc+kb] as 6-row strips, depth-major within a strip, scaled by α.
-    @inline(__always)
-    private static func packA(_ trans: Bool, _ a: UnsafePointer<Float>, _ lda: Int, _ ic: Int, _ mb: Int,
-                              _ pc: Int, _ kb: Int, _ alpha: Float, _ out: UnsafeMutablePointer<Float>) {
-        var dst = out
-        var i0 = 0
-        while i0 < mb {
-            let rows = min(mr, mb - i0)
-            if trans {
-                // op(A)(i, p) = a[p*lda + i]: rows of the strip are contiguous in memory.
-                for p in 0..<kb {
-                    let src = a + (pc + p) * lda + ic + i0
-                    for r in 0..<rows { dst[p * mr + r] = alpha * src[r] }
-                    for r in rows..<mr { dst[p * mr + r] = 0 }
-                }
-            } else {
-                for r in 0..<mr {
-                    if r < rows {
-                        let src = a + (ic + i0 + r) * lda + pc
-                        for p in 0..<kb { dst[p * mr + r] = alpha * src[p] }
-                    } else {
-                        for p in 0..<kb { dst[p * mr + r] = 0 }
-                    }
-                }
-            }
-            dst += mr * kb
-            i0 &+= mr
         }
     }
 
@@ -122,14 +96,12 @@ enum PackedGemm {
         while j0 < nb {
             let cols = min(nr, nb - j0)
             if trans {
-                // op(B)(p, j) = b[j*ldb + p]: walk each source row contiguously.
-                for jj in 0..<nr {
-                    if jj < cols {
-                        let src = b + (jc + j0 + jj) * ldb + pc
-                        for p in 0..<kb { dst[p * nr + jj] = src[p] }
-                    } else {
-                        for p in 0..<kb { dst[p * nr + jj] = 0 }
-                    }
+                // op(B)(p, j) = b[j*ldb + p]: read `nr` source rows side by side, write contiguously.
+                let src = b + (jc + j0) * ldb + pc
+                if cols == nr {
+                    for p in 0..<kb { for jj in 0..<nr { dst[p * nr + jj] = src[jj * ldb + p] } }
+                } else {
+                    for p in 0..<kb { for jj in 0..<nr { dst[p * nr + jj] = jj < cols ? src[jj * ldb + p] : 0 } }
                 }
             } else if cols == nr {
                 for p in 0..<kb { (dst + p * nr).update(from: b + (pc + p) * ldb + jc + j0, count: nr) }
@@ -145,9 +117,20 @@ enum PackedGemm {
     }
 
     @inline(__always)
-    private static func macroKernel(_ mb: Int, _ nb: Int, _ kb: Int, _ pa: UnsafePointer<Float>,
-                                    _ pb: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-                                    _ accumulate: Bool, _ scratch: UnsafeMutablePointer<Float>) {
+    private static func macroKernel(_ mb: Int, _ nb: Int, _ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int,
+                                    _ alpha: Float, _ pb: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                                    _ accumulate: Bool, _ buf: Buffers) {
+        // Wide products (many B strips to amortize it over) get A packed into contiguous strips:
+        // rows of a large row-major A sit 4 KiB or more apart and alias in L1. Otherwise only a
+        // ragged last strip is copied, zero-padded, so the kernel can read mr full rows.
+        let packAll = nb >= 512
+        let fullRows = packAll ? 0 : mb - mb % mr
+        var i0 = fullRows
+        while i0 < mb {
+            let rows = min(mr, mb - i0), src = a + i0 * rs, dst = buf.a + (i0 - fullRows) * kb
+            for p in 0..<kb { for r in 0..<mr { dst[p * mr + r] = r < rows ? src[r * rs + p * cs] : 0 } }
+            i0 &+= mr
+        }
         var j = 0
         while j < nb {
             let cols = min(nr, nb - j)
@@ -155,14 +138,14 @@ enum PackedGemm {
             var i = 0
             while i < mb {
                 let rows = min(mr, mb - i)
-                let aStrip = pa + i * kb
+                let (aStrip, srs, scs) = i < fullRows ? (a + i * rs, rs, cs) : (UnsafePointer(buf.a + (i - fullRows) * kb), 1, mr)
                 if rows == mr && cols == nr {
-                    microKernel(kb, aStrip, bStrip, c + i * ldc + j, ldc, accumulate)
+                    microKernel(kb, aStrip, srs, scs, bStrip, alpha, c + i * ldc + j, ldc, accumulate)
                 } else {
-                    microKernel(kb, aStrip, bStrip, scratch, nr, false)
+                    microKernel(kb, aStrip, srs, scs, bStrip, alpha, buf.c, nr, false)
                     for r in 0..<rows {
                         let dst = c + (i + r) * ldc + j
-                        for q in 0..<cols { dst[q] = accumulate ? dst[q] + scratch[r * nr + q] : scratch[r * nr + q] }
+                        for q in 0..<cols { dst[q] = accumulate ? dst[q] + buf.c[r * nr + q] : buf.c[r * nr + q] }
                     }
                 }
                 i &+= mr
@@ -172,10 +155,10 @@ enum PackedGemm {
     }
 
     #if GRADLAB_AVX512
-    /// C[8×32] (+)= Ā[8×kb]·B̄[kb×32] from packed strips; 16 accumulators stay in registers.
+    /// C[8×32] (+)= α·A[8×kb]·B̄[kb×32], A read through strides, B̄ packed; 16 accumulators stay in registers.
     @inline(__always)
-    private static func microKernel(_ kb: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                                    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+    private static func microKernel(_ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>,
+                                    _ alpha: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
         var pa = a
@@ -186,23 +169,28 @@ enum PackedGemm {
             let b1 = pb.loadUnaligned(fromByteOffset: 64, as: V.self)
             var av = V(repeating: pa[0])
             c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
-            av = V(repeating: pa[1])
+            av = V(repeating: pa[1 * rs])
             c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
-            av = V(repeating: pa[2])
+            av = V(repeating: pa[2 * rs])
             c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
-            av = V(repeating: pa[3])
+            av = V(repeating: pa[3 * rs])
             c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
-            av = V(repeating: pa[4])
+            av = V(repeating: pa[4 * rs])
             c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
-            av = V(repeating: pa[5])
+            av = V(repeating: pa[5 * rs])
             c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
-            av = V(repeating: pa[6])
+            av = V(repeating: pa[6 * rs])
             c60 = c60.addingProduct(av, b0); c61 = c61.addingProduct(av, b1)
-            av = V(repeating: pa[7])
+            av = V(repeating: pa[7 * rs])
             c70 = c70.addingProduct(av, b0); c71 = c71.addingProduct(av, b1)
-            pa += 8
+            pa += cs
             pb += 128
             p &+= 1
+        }
+        if alpha != 1 {
+            let s = V(repeating: alpha)
+            c00 *= s; c01 *= s; c10 *= s; c11 *= s; c20 *= s; c21 *= s; c30 *= s; c31 *= s
+            c40 *= s; c41 *= s; c50 *= s; c51 *= s; c60 *= s; c61 *= s; c70 *= s; c71 *= s
         }
         store(c, 0, ldc, accumulate, c00, c01); store(c, 1, ldc, accumulate, c10, c11)
         store(c, 2, ldc, accumulate, c20, c21); store(c, 3, ldc, accumulate, c30, c31)
@@ -210,10 +198,10 @@ enum PackedGemm {
         store(c, 6, ldc, accumulate, c60, c61); store(c, 7, ldc, accumulate, c70, c71)
     }
     #else
-    /// C[6×16] (+)= Ā[6×kb]·B̄[kb×16] from packed strips; 12 accumulators stay in registers.
+    /// C[6×16] (+)= α·A[6×kb]·B̄[kb×16], A read through strides, B̄ packed; 12 accumulators stay in registers.
     @inline(__always)
-    private static func microKernel(_ kb: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                                    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+    private static func microKernel(_ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>,
+                                    _ alpha: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
         var pa = a
@@ -224,19 +212,24 @@ enum PackedGemm {
             let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
             var av = V(repeating: pa[0])
             c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
-            av = V(repeating: pa[1])
+            av = V(repeating: pa[1 * rs])
             c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
-            av = V(repeating: pa[2])
+            av = V(repeating: pa[2 * rs])
             c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
-            av = V(repeating: pa[3])
+            av = V(repeating: pa[3 * rs])
             c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
-            av = V(repeating: pa[4])
+            av = V(repeating: pa[4 * rs])
             c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
-            av = V(repeating: pa[5])
+            av = V(repeating: pa[5 * rs])
             c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
-            pa += 6
+            pa += cs
             pb += 64
             p &+= 1
+        }
+        if alpha != 1 {
+            let s = V(repeating: alpha)
+            c00 *= s; c01 *= s; c10 *= s; c11 *= s; c20 *= s; c21 *= s
+            c30 *= s; c31 *= s; c40 *= s; c41 *= s; c50 *= s; c51 *= s
         }
         store(c, 0, ldc, accumulate, c00, c01); store(c, 1, ldc, accumulate, c10, c11)
         store(c, 2, ldc, accumulate, c20, c21); store(c, 3, ldc, accumulate, c30, c31)

@@ -73,7 +73,7 @@ final class WorkerPool: @unchecked Sendable {
                 }
             }
             seen = generation.load(ordering: .sequentiallyConsistent)
-            if id < threads, let t = task { t(id) }
+            if id < threads, let t = task { Backend.applyFloatingPointMode(); t(id) }
             pending.subtract(1, ordering: .sequentiallyConsistent)
         }
     }
