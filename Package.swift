@@ -40,6 +40,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "GradLab", targets: ["GradLab"]),
+        .library(name: "GradLabDiagnostics", targets: ["GradLabDiagnostics"]),
         .executable(name: "gradlab", targets: ["gradlab"]),
     ],
     dependencies: [
@@ -53,13 +54,17 @@ let package = Package(
             dependencies: ["CGradLabSupport", .product(name: "Numerics", package: "swift-numerics")],
             resources: [.copy("Resources/digits")],
             swiftSettings: cpuFlags),
+        .target(
+            name: "GradLabDiagnostics",
+            dependencies: ["GradLab"],
+            swiftSettings: cpuFlags),
         .executableTarget(
             name: "gradlab",
-            dependencies: ["GradLab", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GradLab", "GradLabDiagnostics", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "GradLabTests",
-            dependencies: ["GradLab"],
+            dependencies: ["GradLab", "GradLabDiagnostics"],
             swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v5]

@@ -12,6 +12,7 @@ struct Bench: ParsableCommand {
         Workloads (same definitions as the peer scripts):
           W1  mlp-tanh-20x256   20 tanh layers of 256, batch 128, SGD — ms/step
           W2  mlp-relu-100x64   100 ReLU layers of 64, batch 64, SGD — ms/step (overhead-bound)
+          W4  w4-vs-w1-paired   W1 with and without the gradient probe on every step, ABBA blocks — overhead %
           W5  gemm              C = A·B, n = 256, 512, 1024, 2048 — GFLOP/s
         Examples:
           gradlab bench                              # all workloads, 1 and 2 threads, a table
@@ -89,6 +90,9 @@ struct BenchResult {
         let w = (fields["workload"] as? String ?? "?").padding(toLength: 18, withPad: " ", startingAt: 0)
         let t = fields["threads"] as? Int ?? 0
         let rss = String(format: "peak RSS %5.1f MB", fields["peak_rss_mb"] as? Double ?? 0)
+        if let o = fields["overhead_pct"] as? Double {
+            return "\(w) \(t)T  \(String(format: "W1 %6.2f ms/step, with probe %6.2f ms/step: overhead %+.1f%%", fields["w1_ms_per_step"] as? Double ?? 0, fields["w4_ms_per_step"] as? Double ?? 0, o))  \(rss)"
+        }
         if let g = fields["gflops"] as? Double {
             return "\(w) \(t)T  \(String(format: "%7.1f GFLOP/s  %8.3f ms/call", g, fields["ms_per_step"] as? Double ?? 0))  \(rss)"
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GradLab
+import GradLabDiagnostics
 
 /// Flags for every `RunConfig` key; a value given here overrides the config file.
 struct RunOptions: ParsableArguments {
@@ -15,6 +16,9 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("sigma-w2"), help: "σ_w² for normal/uniform init (W ~ N(0, σ_w²/fan_in)); gain² for orthogonal/identity.") var sigmaW2: Double?
     @Option(name: .customLong("sigma-b2"), help: "σ_b² for normal/uniform init (b ~ N(0, σ_b²)).") var sigmaB2: Double?
     @Option(help: "Dropout probability after each hidden activation.") var dropout: Double?
+    @Option(name: .customLong("bias-init"), help: "Start every bias at this constant.") var biasInit: Double?
+    @Option(name: .customLong("input-scale"), help: "Feed inputs as x·scale + shift.") var inputScale: Double?
+    @Option(name: .customLong("input-shift"), help: "Feed inputs as x·scale + shift.") var inputShift: Double?
     @Option(help: "Optimizer: \(RunConfig.optimizerNames.joined(separator: ", ")).") var optimizer: String?
     @Option(help: "Learning rate.") var lr: Double?
     @Option(help: "Momentum (momentum, nesterov).") var momentum: Double?
@@ -34,6 +38,7 @@ struct RunOptions: ParsableArguments {
         if let v = data { c.data = v }; if let v = samples { c.samples = v }; if let v = depth { c.depth = v }
         if let v = width { c.width = v }; if let v = activation { c.activation = v }; if let v = initializer { c.initializer = v }
         if let v = sigmaW2 { c.sigmaW2 = v }; if let v = sigmaB2 { c.sigmaB2 = v }; if let v = dropout { c.dropout = v }
+        if let v = biasInit { c.biasInit = v }; if let v = inputScale { c.inputScale = v }; if let v = inputShift { c.inputShift = v }
         if let v = optimizer { c.optimizer = v }; if let v = lr { c.lr = v }; if let v = momentum { c.momentum = v }
         if let v = weightDecay { c.weightDecay = v }; if let v = schedule { c.schedule = v }; if let v = warmup { c.warmup = v }
         if let v = clipNorm { c.clipNorm = v }; if let v = clipValue { c.clipValue = v }; if let v = steps { c.steps = v }
@@ -64,6 +69,10 @@ struct Train: ParsableCommand {
     @Flag(help: "Print the model summary before training.") var summary = false
     @Flag(name: .customLong("no-progress"), help: "No progress bar.") var noProgress = false
     @Option(name: .customLong("metrics-json"), help: "Write every step's metrics as JSON Lines to this file.") var metricsJSON: String?
+    @Flag(help: "Show a live per-layer chart of weight-gradient norms (log scale) while training.") var watch = false
+    @Option(name: .customLong("probe-jsonl"), help: "Probe the run and stream per-step, per-layer records to this JSON Lines file.") var probeJSONL: String?
+    @Option(name: .customLong("probe-every"), help: "Probe every k-th step (with --watch or --probe-jsonl).") var probeEvery = 1
+    @Flag(help: "After training, print the diagnosis of what the probe saw (with --watch or --probe-jsonl).") var diagnose = false
 
     func run() throws {
         let config = try options.resolve()
@@ -80,7 +89,15 @@ struct Train: ParsableCommand {
             print("resumed from \(resume) at step \(trainer.optimizer.step)\(meta["config"] == nil ? "" : "")")
         }
         print("training \(train.name): \(train.count) train / \(test.count) test samples, \(config.depth)×\(config.width) \(config.activation) MLP, \(trainer.model.parameterCount) parameters, \(trainer.optimizer.rule), seed \(config.seed)")
-        let bar = ProgressBar(total: config.steps, label: "train", enabled: !noProgress)
+        guard probeEvery >= 1 else { throw GradLabError.invalid("probe-every \(probeEvery) must be ≥ 1") }
+        var probe: Probe?
+        if watch || probeJSONL != nil || diagnose {
+            let p = try Probe(model: trainer.model, options: Probe.Options(every: probeEvery), jsonl: probeJSONL)
+            p.attach(to: trainer)
+            if watch { p.onRecord.append(LiveChart(names: p.layerNames, total: config.steps).draw) }
+            probe = p
+        }
+        let bar = ProgressBar(total: config.steps, label: "train", enabled: !noProgress && !watch)
         let history = try trainer.fit(train, test: test, steps: config.steps, evalEvery: config.evalEvery == 0 ? config.steps : config.evalEvery,
                                       checkpoint: checkpoint, checkpointEvery: checkpointEvery == 0 ? config.steps : checkpointEvery,
                                       metadata: ["config": config.json], progress: bar)
@@ -90,6 +107,10 @@ struct Train: ParsableCommand {
             try atomicWrite(lines.data(using: .utf8)!, to: metricsJSON)
         }
         if let reason = history.stopReason { print("stopped: \(reason)") }
+        if diagnose, let probe {
+            let verdicts = Diagnosis.run(probe.steps)
+            print(verdicts.isEmpty ? "diagnosis: healthy" : verdicts.map { "✗ \($0.line)\n  why: \($0.explanation)\n  try: \($0.remedies.first ?? "")" }.joined(separator: "\n"))
+        }
         if let e = history.evals.last {
             print(String(format: "final test loss %.4f", e.loss) + (e.accuracy.map { String(format: ", accuracy %.2f%%", $0 * 100) } ?? ""))
         }

@@ -1,18 +1,19 @@
 import Foundation
 import GradLab
+import GradLabDiagnostics
 
 /// The peer workloads (see the shared bench-peers README for their exact definitions).
 enum BenchWorkload: String, CaseIterable {
-    case w1 = "mlp-tanh-20x256", w2 = "mlp-relu-100x64", w5 = "gemm"
+    case w1 = "mlp-tanh-20x256", w2 = "mlp-relu-100x64", w4 = "w4-vs-w1-paired", w5 = "gemm"
 
-    static let aliases: [String: BenchWorkload] = ["W1": .w1, "W2": .w2, "W5": .w5]
+    static let aliases: [String: BenchWorkload] = ["W1": .w1, "W2": .w2, "W4": .w4, "W4AB": .w4, "W5": .w5]
 
     static func parse(_ list: String) throws -> [BenchWorkload] {
         if list == "all" { return allCases }
         return try list.split(separator: ",").map { s in
             let s = String(s)
             guard let w = aliases[s.uppercased()] ?? BenchWorkload(rawValue: s) else {
-                throw GradLabError.invalid("workload '\(s)' is not known; allowed: W1, W2, W5, \(allCases.map(\.rawValue).joined(separator: ", ")), all")
+                throw GradLabError.invalid("workload '\(s)' is not known; allowed: W1, W2, W4, W5, \(allCases.map(\.rawValue).joined(separator: ", ")), all")
             }
             return w
         }
@@ -22,6 +23,7 @@ enum BenchWorkload: String, CaseIterable {
         switch self {
         case .w1: return [mlp(threads: threads, width: 256, depth: 20, batch: 128, activation: .tanh, steps: steps ?? 200, flops: 0.967e9)]
         case .w2: return [mlp(threads: threads, width: 64, depth: 100, batch: 64, activation: .relu, steps: steps ?? 200, flops: 0.157e9)]
+        case .w4: return [try paired(threads: threads, blockSteps: steps ?? 50)]
         case .w5: return sizes.map { gemm(n: $0, threads: threads) }
         }
     }
@@ -53,6 +55,42 @@ enum BenchWorkload: String, CaseIterable {
         return BenchResult(["workload": rawValue, "framework": "gradlab", "threads": threads, "steps": steps,
                             "ms_per_step": 1000 * dt / Double(steps), "steps_per_s": Double(steps) / dt,
                             "achieved_gflops": flops * Double(steps) / dt / 1e9, "final_loss": Double(lastLoss!.value.item),
+                            "peak_rss_mb": peakRSSMB(), "backend": "\(Backend.current)"])
+    }
+
+    /// W4ab: the W1 model and data; 20 warm-up steps, then 16 blocks of `blockSteps` steps in ABBA
+    /// order, A = plain W1 steps, B = W1 steps with the gradient probe measuring every step at
+    /// norm level (per-layer gradient, weight and update norms, activation statistics, δ and
+    /// gains; no Jacobians). Reports the median block time of each and the overhead.
+    private func paired(threads: Int, blockSteps: Int) throws -> BenchResult {
+        var rng = SeededRandom(seed: 0)
+        let model = Sequential<Float>.mlp(inputs: 64, width: 256, depth: 20, outputs: 10, activation: .tanh,
+                                          initializer: .torchDefault, rng: &rng)
+        var data = SeededRandom(seed: 1)
+        let pool = (0..<8).map { _ in try! Dataset<Float>(name: "w1", features: Tensor<Float>.normal([128, 64], rng: &data),
+                                                          targets: .classes((0..<128).map { _ in data.int(below: 10) }, classes: 10)) }
+        let opt = Optimizer<Float>(SGD(), schedule: .constant(0.01), parameters: model.namedParameters)
+        let plain = Trainer(model: model, optimizer: opt, batchSize: 128, seed: 0)
+        let probed = Trainer(model: model, optimizer: opt, batchSize: 128, seed: 0)
+        let probe = try Probe(model: model)
+        probe.attach(to: probed)
+        var i = 0
+        func block(_ t: Trainer<Float>) -> Double {
+            let t0 = now()
+            for _ in 0..<blockSteps { _ = t.step(pool[i % 8], epoch: 0); i += 1 }
+            return (now() - t0) / Double(blockSteps)
+        }
+        for _ in 0..<20 { _ = plain.step(pool[i % 8], epoch: 0); i += 1 }
+        var a: [Double] = [], b: [Double] = []
+        for k in 0..<8 {   // ABBA, BAAB, …
+            if k % 2 == 0 { a.append(block(plain)); b.append(block(probed)); b.append(block(probed)); a.append(block(plain)) }
+            else { b.append(block(probed)); a.append(block(plain)); a.append(block(plain)); b.append(block(probed)) }
+        }
+        func median(_ x: [Double]) -> Double { let s = x.sorted(); return (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+        let (ma, mb) = (median(a), median(b))
+        return BenchResult(["workload": rawValue, "framework": "gradlab", "threads": threads, "steps": blockSteps * 32,
+                            "w1_ms_per_step": ma * 1000, "w4_ms_per_step": mb * 1000, "ms_per_step": mb * 1000, "steps_per_s": 1 / mb,
+                            "overhead_pct": (mb / ma - 1) * 100, "probe_records": probe.steps.count,
                             "peak_rss_mb": peakRSSMB(), "backend": "\(Backend.current)"])
     }
 

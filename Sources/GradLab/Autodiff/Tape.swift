@@ -17,6 +17,9 @@ public final class Tape<S: Scalar> {
 
     var nodes: [Node] = []
     var hooks: [Int: [(Tensor<S>) -> Void]] = [:]
+    /// Called with each parameter's gradient from this tape as soon as it is complete (while it
+    /// is still in cache), before it is added to `Parameter.grad`.
+    public var parameterGradientObservers: [(Parameter<S>, Tensor<S>) -> Void] = []
     /// When false, ops compute values only (evaluation); nothing is recorded.
     public var isRecording: Bool
     /// Training mode: dropout is active.
@@ -75,7 +78,10 @@ public final class Tape<S: Scalar> {
             guard let g = grads[id] else { continue }
             let node = nodes[id]
             if let hs = hooks[id] { for h in hs { h(g) } }
-            if let p = node.parameter { p.accumulate(g) }
+            if let p = node.parameter {
+                for o in parameterGradientObservers { o(p, g) }
+                p.accumulate(g)
+            }
             guard let bw = node.backward else { continue }
             bw(g) { input, contribution in
                 guard self.nodes[input].needsGrad else { return }

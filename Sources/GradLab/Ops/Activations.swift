@@ -5,8 +5,10 @@ extension Var {
     public func activation(_ kind: ActivationKind) -> Var {
         if kind == .identity { return self }
         let x = value
-        var y = [S](repeating: 0, count: x.count)
-        x.scalars.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { S.activate(kind, xp, $0) } }
+        let y = [S](unsafeUninitializedCapacity: x.count) { yp, count in
+            x.scalars.withUnsafeBufferPointer { S.activate(kind, $0, yp) }
+            count = x.count
+        }
         let out = Tensor(shape: x.shape, scalars: y)
         return tape.record(out, inputs: [self]) { g, put in
             put(self.id, activationGradient(kind, x: x, y: out, dy: g))
@@ -25,12 +27,12 @@ extension Var {
 @_specialize(where S == Float)
 func activationGradient<S: Scalar>(_ kind: ActivationKind, x: Tensor<S>, y: Tensor<S>, dy: Tensor<S>) -> Tensor<S> {
     if let xf = x as? Tensor<Float>, let yf = y as? Tensor<Float>, let gf = dy as? Tensor<Float> {
-        var dx = [Float](repeating: 0, count: xf.count)
-        xf.scalars.withUnsafeBufferPointer { xp in yf.scalars.withUnsafeBufferPointer { yp in
-            gf.scalars.withUnsafeBufferPointer { gp in dx.withUnsafeMutableBufferPointer { dp in
-                VectorMath.activationBackward(kind, x: xp, y: yp, dy: gp, dx: dp)
+        let dx = [Float](unsafeUninitializedCapacity: xf.count) { dp, count in
+            xf.scalars.withUnsafeBufferPointer { xp in yf.scalars.withUnsafeBufferPointer { yp in
+                gf.scalars.withUnsafeBufferPointer { gp in VectorMath.activationBackward(kind, x: xp, y: yp, dy: gp, dx: dp) }
             } }
-        } }
+            count = xf.count
+        }
         return Tensor<Float>(shape: x.shape, scalars: dx) as! Tensor<S>
     }
     var dx = dy

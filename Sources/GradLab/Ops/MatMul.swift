@@ -28,17 +28,21 @@ extension Var {
         precondition(weight.value.rank == 2 && weight.shape[1] == x.shape[1],
                      "linear: input has \(x.shape[1]) features but weight is \(weight.shape) ([out, in])")
         let (m, k, n) = (x.shape[0], x.shape[1], weight.shape[0])
-        var y = [S](repeating: 0, count: m * n)
-        if let bias {
-            precondition(bias.shape == [n], "linear: bias shape \(bias.shape) ≠ [\(n)]")
-            y.withUnsafeMutableBufferPointer { yp in bias.value.scalars.withUnsafeBufferPointer { bp in
-                for i in 0..<m { (yp.baseAddress! + i * n).update(from: bp.baseAddress!, count: n) }
+        if let bias { precondition(bias.shape == [n], "linear: bias shape \(bias.shape) ≠ [\(n)]") }
+        // Rows start as copies of b and the GEMM accumulates onto them (β = 1); without a bias
+        // β = 0 overwrites every element, so no zero-fill is needed either way.
+        let y = [S](unsafeUninitializedCapacity: m * n) { yp, count in
+            if let bias {
+                bias.value.scalars.withUnsafeBufferPointer { bp in
+                    for i in 0..<m { (yp.baseAddress! + i * n).initialize(from: bp.baseAddress!, count: n) }
+                }
+            }
+            x.value.scalars.withUnsafeBufferPointer { xp in weight.value.scalars.withUnsafeBufferPointer { wp in
+                S.gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: xp.baseAddress!, lda: k,
+                       b: wp.baseAddress!, ldb: k, beta: bias == nil ? 0 : 1, c: yp.baseAddress!, ldc: n)
             } }
+            count = m * n
         }
-        y.withUnsafeMutableBufferPointer { yp in x.value.scalars.withUnsafeBufferPointer { xp in weight.value.scalars.withUnsafeBufferPointer { wp in
-            S.gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: xp.baseAddress!, lda: k,
-                   b: wp.baseAddress!, ldb: k, beta: bias == nil ? 0 : 1, c: yp.baseAddress!, ldc: n)
-        } } }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return tape.record(Tensor(shape: [m, n], scalars: y), inputs: inputs) { g, put in
             let t = x.tape

@@ -28,6 +28,6 @@ public enum GradientClipping: Equatable, Sendable {
 /// √(Σ over parameters of ‖grad‖²), accumulated in Double; NaN/Inf propagate.
 public func globalGradientNorm<S: Scalar>(_ parameters: [Parameter<S>]) -> Double {
     var s = 0.0
-    for p in parameters { if let g = p.grad { let n = g.norm; s += n * n } }
+    for p in parameters { if let g = p.grad { s += g.summary().sumOfSquares } }
     return s.squareRoot()
 }

@@ -11,6 +11,14 @@ public final class Optimizer<S: Scalar> {
     private var slotsByParameter: [[StateBuffer<S>]] = []
     /// Number of steps taken (the next step is t = step + 1).
     public var step = 0
+    /// When set, `update()` also measures, per parameter (in `parameters` order), the weight norm
+    /// before the step and the norm of the update actually applied, ‖w_new − w_old‖ — what the
+    /// optimizer did, not lr·‖g‖. Each parameter is copied just before its rule reads it, so the
+    /// extra passes run in cache. NaN where a parameter had no gradient.
+    public var measureUpdates = false
+    public private(set) var lastWeightNorms: [Double] = []
+    public private(set) var lastUpdateNorms: [Double] = []
+    private var scratch: [S] = []
 
     public init(_ rule: any UpdateRule, schedule: LRSchedule, parameters: [(name: String, parameter: Parameter<S>)]) {
         self.rule = rule; self.schedule = schedule; self.parameters = parameters
@@ -30,11 +38,20 @@ public final class Optimizer<S: Scalar> {
     public func update() -> Double {
         let lr = schedule.rate(at: step)
         step += 1
+        if measureUpdates {
+            lastWeightNorms = Array(repeating: .nan, count: parameters.count)
+            lastUpdateNorms = lastWeightNorms
+        }
         for (i, (_, p)) in parameters.enumerated() {
             guard let g = p.grad else { continue }
             let bufs = slotsByParameter[i].map(\.buffer)
+            if measureUpdates { scratch.removeAll(keepingCapacity: true); scratch.append(contentsOf: p.value.scalars) }
             p.value.scalars.withUnsafeMutableBufferPointer { w in
                 g.scalars.withUnsafeBufferPointer { gp in rule.update(w: w, g: gp, state: bufs, lr: S(lr), t: step) }
+            }
+            if measureUpdates {
+                let (dw, ww) = p.value.scalars.withUnsafeBufferPointer { w in scratch.withUnsafeBufferPointer { differenceAndNorm(w, $0) } }
+                lastWeightNorms[i] = ww; lastUpdateNorms[i] = dw
             }
         }
         return lr

@@ -13,6 +13,11 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var sigmaW2 = 1.0
     public var sigmaB2 = 0.0
     public var dropout = 0.0
+    /// Every bias starts at this constant instead of the initializer's draw.
+    public var biasInit: Double? = nil
+    /// Inputs are fed as x·scale + shift (e.g. to reproduce unnormalized data).
+    public var inputScale = 1.0
+    public var inputShift = 0.0
     public var optimizer = "adam"
     public var lr = 1e-3
     public var momentum = 0.9
@@ -31,7 +36,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case data, samples, depth, width, activation, initializer = "init", sigmaW2 = "sigma-w2", sigmaB2 = "sigma-b2"
-        case dropout, optimizer, lr, momentum, weightDecay = "weight-decay", schedule, warmup
+        case dropout, biasInit = "bias-init", inputScale = "input-scale", inputShift = "input-shift", optimizer, lr, momentum, weightDecay = "weight-decay", schedule, warmup
         case clipNorm = "clip-norm", clipValue = "clip-value", steps, batch, seed, evalEvery = "eval-every", threads
     }
 
@@ -68,7 +73,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         data = try v(.data, d.data); samples = try v(.samples, d.samples); depth = try v(.depth, d.depth)
         width = try v(.width, d.width); activation = try v(.activation, d.activation)
         initializer = try v(.initializer, d.initializer); sigmaW2 = try v(.sigmaW2, d.sigmaW2); sigmaB2 = try v(.sigmaB2, d.sigmaB2)
-        dropout = try v(.dropout, d.dropout); optimizer = try v(.optimizer, d.optimizer); lr = try v(.lr, d.lr)
+        dropout = try v(.dropout, d.dropout); biasInit = try c.decodeIfPresent(Double.self, forKey: .biasInit)
+        inputScale = try v(.inputScale, d.inputScale); inputShift = try v(.inputShift, d.inputShift); optimizer = try v(.optimizer, d.optimizer); lr = try v(.lr, d.lr)
         momentum = try v(.momentum, d.momentum); weightDecay = try v(.weightDecay, d.weightDecay)
         schedule = try v(.schedule, d.schedule); warmup = try v(.warmup, d.warmup)
         clipNorm = try c.decodeIfPresent(Double.self, forKey: .clipNorm); clipValue = try c.decodeIfPresent(Double.self, forKey: .clipValue)
@@ -90,6 +96,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
         try need(sigmaW2 > 0 && sigmaW2.isFinite, "sigma-w2 \(sigmaW2) must be a positive number")
         try need(sigmaB2 >= 0 && sigmaB2.isFinite, "sigma-b2 \(sigmaB2) must be ≥ 0")
         try need(dropout >= 0 && dropout < 1, "dropout \(dropout) must be in [0, 1)")
+        try need(biasInit.map(\.isFinite) ?? true, "bias-init must be a finite number")
+        try need(inputScale.isFinite && inputScale != 0, "input-scale \(inputScale) must be a finite, non-zero number")
+        try need(inputShift.isFinite, "input-shift \(inputShift) must be a finite number")
         try need(Self.optimizerNames.contains(optimizer), "optimizer '\(optimizer)' is not known; allowed: \(Self.optimizerNames.joined(separator: ", "))")
         try need(lr > 0 && lr.isFinite, "lr \(lr) must be a positive number")
         try need(momentum >= 0 && momentum < 1, "momentum \(momentum) must be in [0, 1)")
@@ -105,8 +114,19 @@ public struct RunConfig: Codable, Equatable, Sendable {
         try need(threads >= 1 && threads <= 256, "threads \(threads) must be in 1…256")
     }
 
-    /// Train and test sets for `data`. Synthetic sets draw the test set from a different seed.
+    /// Train and test sets for `data`, with `input-scale` and `input-shift` applied.
     public func loadData<S: Scalar>() throws -> (train: Dataset<S>, test: Dataset<S>) {
+        var (train, test): (Dataset<S>, Dataset<S>) = try loadRawData()
+        if inputScale != 1 || inputShift != 0 {
+            let (a, b) = (S(inputScale), S(inputShift))
+            train.features = train.features.map { $0 * a + b }
+            test.features = test.features.map { $0 * a + b }
+        }
+        return (train, test)
+    }
+
+    /// Synthetic sets draw the test set from a different seed.
+    func loadRawData<S: Scalar>() throws -> (train: Dataset<S>, test: Dataset<S>) {
         let testN = Swift.max(samples / 4, 4)
         func synth(_ f: (Int, UInt64) -> Dataset<S>) -> (Dataset<S>, Dataset<S>) { (f(samples, seed &+ 1000), f(testN, seed &+ 2000)) }
         switch data {
@@ -137,9 +157,13 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     public func makeModel<S: Scalar>(inputs: Int, outputs: Int) throws -> Sequential<S> {
         var rng = SeededRandom.derived(seed: seed, 0x1417)
-        return Sequential<S>.mlp(inputs: inputs, width: width, depth: depth, outputs: outputs,
-                                 activation: ActivationKind(rawValue: activation)!, initializer: try makeInitializer(),
-                                 dropout: dropout, rng: &rng)
+        let model = Sequential<S>.mlp(inputs: inputs, width: width, depth: depth, outputs: outputs,
+                                      activation: ActivationKind(rawValue: activation)!, initializer: try makeInitializer(),
+                                      dropout: dropout, rng: &rng)
+        if let biasInit {
+            for (name, p) in model.namedParameters where name.hasSuffix(".bias") { p.value = Tensor(shape: p.value.shape, repeating: S(biasInit)) }
+        }
+        return model
     }
 
     public func makeRule() -> any UpdateRule {

@@ -1,0 +1,36 @@
+import Foundation
+import GradLab
+import GradLabDiagnostics
+
+/// `--watch`: redraws the per-layer gradient chart in place (about 10 times a second) on a
+/// terminal; elsewhere prints it every 10% of the run.
+final class LiveChart {
+    let names: [String]
+    let total: Int
+    let interactive = isatty(1) != 0
+    var lastDraw = Date.distantPast
+    var linesDrawn = 0
+    var lastDecile = -1
+
+    init(names: [String], total: Int) { self.names = names; self.total = total }
+
+    func draw(_ r: ProbeStep) {
+        let done = r.step + 1
+        if interactive {
+            guard done >= total || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+            lastDraw = Date()
+        } else {
+            let decile = done * 10 / Swift.max(total, 1)
+            guard decile != lastDecile else { return }
+            lastDecile = decile
+        }
+        var text = String(format: "step %d/%d  loss %.4f", done, total, r.loss) + (r.accuracy.map { String(format: "  acc %.1f%%", $0 * 100) } ?? "")
+        text += String(format: "  ‖∇‖ %.2e  lr %.2e\n", r.gradNorm, r.learningRate)
+        text += "‖∂L/∂W‖ per layer (input layer first; the bar is log scale):\n"
+        text += GradientChart.render(names: names, values: r.layers.map(\.gradNorm), width: 36)
+        if interactive && linesDrawn > 0 { print("\u{1B}[\(linesDrawn)A\u{1B}[J", terminator: "") }
+        print(text)
+        linesDrawn = text.split(separator: "\n", omittingEmptySubsequences: false).count
+        fflush(stdout)
+    }
+}
