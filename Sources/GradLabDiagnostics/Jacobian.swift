@@ -77,11 +77,11 @@ public enum JacobianSpectra {
         return sigma
     }
 
-    static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
-    static func matVec(_ w: Tensor<Double>, _ v: [Double]) -> [Double] {
+    public static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+    public static func matVec(_ w: Tensor<Double>, _ v: [Double]) -> [Double] {
         (0..<w.shape[0]).map { i in var s = 0.0; for j in 0..<w.shape[1] { s += w.scalars[i * w.shape[1] + j] * v[j] }; return s }
     }
-    static func matTVec(_ w: Tensor<Double>, _ u: [Double]) -> [Double] {
+    public static func matTVec(_ w: Tensor<Double>, _ u: [Double]) -> [Double] {
         var out = [Double](repeating: 0, count: w.shape[1])
         for i in 0..<w.shape[0] { for j in 0..<w.shape[1] { out[j] += w.scalars[i * w.shape[1] + j] * u[i] } }
         return out

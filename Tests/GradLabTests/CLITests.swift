@@ -57,4 +57,22 @@ final class CLITests: XCTestCase {
         let r = try run(["train", "--data", "xor", "--samples", "64", "--depth", "1", "--width", "8", "--steps", "30", "--no-progress", "--resume", ckpt])
         XCTAssertEqual(r.status, 0, r.err); XCTAssertTrue(r.out.contains("resumed from"))
     }
+
+    func testDiagnoseExitCodesAndJSON() throws {
+        guard FileManager.default.fileExists(atPath: binary.path) else { throw XCTSkip("gradlab executable not built") }
+        let sick = try run(["diagnose", "--data", "blobs", "--depth", "12", "--width", "16", "--activation", "sigmoid", "--init", "normal",
+                            "--optimizer", "sgd", "--lr", "0.1", "--probe-steps", "20", "--json"])
+        XCTAssertEqual(sick.status, 1, sick.err)
+        let o = try JSONSerialization.jsonObject(with: Data(sick.out.utf8)) as! [String: Any]
+        XCTAssertEqual(o["healthy"] as? Bool, false)
+        XCTAssertEqual((o["verdicts"] as? [[String: Any]])?.first?["kind"] as? String, "vanishing")
+        let well = try run(["diagnose", "--data", "blobs", "--depth", "3", "--width", "16", "--probe-steps", "20"])
+        XCTAssertEqual(well.status, 0, well.out + well.err)
+        XCTAssertTrue(well.out.contains("healthy"))
+        let suite = try run(["diagnose", "--suite", "--seeds", "1", "--json"])
+        XCTAssertEqual(suite.status, 0, suite.err)
+        let r = try JSONSerialization.jsonObject(with: Data(suite.out.utf8)) as! [String: Any]
+        for key in ["cases", "recall", "precision", "false_verdicts_on_healthy", "median_steps_to_detect"] { XCTAssertNotNil(r[key], key) }
+        try assertBadInput(["diagnose", "--probe-steps", "0"], mentions: "probe-steps")
+    }
 }
