@@ -31,12 +31,22 @@ public final class Probe {
     public let options: Options
     public private(set) var steps: [ProbeStep] = []
     let blocks: [Block]
-    private var outputs: [Int: Var<Float>] = [:]
-    private var inputVar: Var<Float>?
+    private var blockOfDense: [Int: Int] = [:], blockOfActivation: [Int: Int] = [:]
     private var pending: [LayerStats]?
     private var probing = false
+    private weak var hookedTape: Tape<Float>?
+    private var weightNorms: [Double] = []
+    /// When attached to a trainer, gradient summaries come from the trainer.
+    private var ownGradientSummaries = true
     private var parameterSlots: [ObjectIdentifier: (block: Int, isWeight: Bool)] = [:]
     private let sink: FileHandle?
+    /// CPU time spent inside the probe's own callbacks so far (its cost, measured directly).
+    public private(set) var busySeconds = 0.0
+    @inline(__always) private func timed<T>(_ body: () -> T) -> T {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        defer { busySeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+        return body()
+    }
     /// Called after each probed step with its record (e.g. to redraw a live chart).
     public var onRecord: [(ProbeStep) -> Void] = []
 
@@ -63,7 +73,11 @@ public final class Probe {
             }
             sink = h
         } else { sink = nil }
-        model.boundaryObservers.append { [unowned self] i, v in self.outputs[i] = v }
+        for (b, block) in blocks.enumerated() {
+            blockOfDense[block.denseIndex] = b
+            if let a = block.activationIndex { blockOfActivation[a] = b }
+        }
+        model.boundaryObservers.append { [unowned self] i, v in if self.probing { self.timed { self.observe(i, v) } } }
     }
 
     deinit { try? sink?.close() }
@@ -73,68 +87,81 @@ public final class Probe {
 
     /// Hooks the probe into a trainer: every `options.every` steps (and step 0) are measured.
     public func attach(to trainer: Trainer<Float>) {
-        trainer.onForward.append { [unowned self, unowned trainer] step, tape in
+        ownGradientSummaries = false
+        trainer.onStepStart.append { [unowned self, unowned trainer] step in
             guard step % self.options.every == 0 else { return }
-            self.begin(tape: tape)
-            trainer.optimizer.measureUpdates = true
+            self.begin()
+            // Plain SGD's update is −lr·g: its norm follows from the gradient's, no measuring pass.
+            trainer.optimizer.measureUpdates = trainer.optimizer.rule.linearUpdateScale(lr: 1) == nil
         }
         trainer.onStep.append { [unowned self, unowned trainer] record in
             guard self.probing else { return }
             trainer.optimizer.measureUpdates = false
-            self.finish(step: record.step, loss: record.loss, accuracy: record.accuracy, gradNorm: record.gradNorm,
-                        learningRate: record.learningRate, optimizer: trainer.optimizer, batch: nil)
+            // The trainer already summarized every parameter gradient while it was in cache.
+            for (p, s) in trainer.gradientSummaries { self.parameterGradient(p, s) }
+            self.timed { _ = self.finish(step: record.step, loss: record.loss, accuracy: record.accuracy, gradNorm: record.gradNorm,
+                        learningRate: record.learningRate, optimizer: trainer.optimizer, batch: nil) }
         }
     }
 
     /// Step-0 look without training: one forward/backward on `batch`, nothing updated.
     public func measureOnce(trainer: Trainer<Float>, batch: Dataset<Float>) -> ProbeStep {
         let tape = Tape<Float>(training: false)
+        begin()
         let (loss, acc) = trainer.loss(batch, tape: tape)
-        begin(tape: tape)
         tape.backward(from: loss)
         let norm = sqrt(pending!.reduce(0) { $0 + $1.gradNorm * $1.gradNorm + ($1.biasGradNorm ?? 0) * ($1.biasGradNorm ?? 0) })
         return finish(step: trainer.optimizer.step, loss: Double(loss.value.item), accuracy: acc, gradNorm: norm,
                       learningRate: trainer.optimizer.learningRate, optimizer: nil, batch: batch)
     }
 
-    private func begin(tape: Tape<Float>) {
+    private func begin() {
         probing = true
-        var stats: [LayerStats] = []
-        for block in blocks {
-            var s = LayerStats(step: 0, layer: block.layer, name: "layers.\(block.denseIndex)", activation: block.activation?.rawValue)
-            if let z = outputs[block.denseIndex] {
-                let h = block.activationIndex.flatMap { outputs[$0] } ?? z
-                let hs = h.value.summary()
-                s.activationMean = hs.mean; s.activationStd = hs.std; s.activationNonFinite = hs.nonFinite
-                if let a = block.activation {
-                    if a.saturates { s.saturatedFraction = z.value.summary(beyond: options.saturationThreshold).beyondFraction }
-                    if a.canDie { s.deadFraction = deadFraction(z.value) }
-                }
-                let index = block.layer - 1
-                tape.onGradient(of: z) { [unowned self] g in
-                    let d = g.summary()
-                    self.pending?[index].deltaNorm = d.norm
-                    self.pending?[index].deltaNonFinite = d.nonFinite
-                }
-            }
-            stats.append(s)
+        pending = blocks.map { LayerStats(step: 0, layer: $0.layer, name: "layers.\($0.denseIndex)", activation: $0.activation?.rawValue) }
+    }
+
+    /// Called as each layer's output is produced, while it is still in cache.
+    private func observe(_ index: Int, _ v: Var<Float>) {
+        let tape = v.tape
+        if ownGradientSummaries && hookedTape !== tape {
+            hookedTape = tape
+            tape.parameterGradientObservers.append { [unowned self] p, g in self.parameterGradient(ObjectIdentifier(p), g.summary()) }
         }
-        pending = stats
-        if !tape.parameterGradientObservers.contains(where: { _ in true }) {
-            tape.parameterGradientObservers.append { [unowned self] p, g in self.parameterGradient(p, g) }
+        if let b = blockOfDense[index] {
+            tape.onGradient(of: v) { [unowned self] g in
+                let d = self.timed { g.moments() }
+                self.pending?[b].deltaNorm = d.norm
+                self.pending?[b].deltaNonFinite = d.nonFinite
+            }
+            let act = blocks[b].activation
+            if act == nil { recordActivation(b, v.value.moments()) }
+            // tanh saturation is read off h = tanh(z) below; other saturating units need z itself.
+            if let act, act.saturates, act != .tanh {
+                pending?[b].saturatedFraction = v.value.moments(beyond: options.saturationThreshold).beyondFraction
+            }
+        } else if let b = blockOfActivation[index], let act = blocks[b].activation {
+            // |z| > t ⇔ |tanh z| > tanh t, so one pass over h serves both statistics.
+            let beyond = act == .tanh ? Foundation.tanh(options.saturationThreshold) : .infinity
+            let s = v.value.moments(beyond: beyond)
+            recordActivation(b, s)
+            if act == .tanh { pending?[b].saturatedFraction = s.beyondFraction }
+            if act.canDie { pending?[b].deadFraction = deadFraction(v.value) }
         }
     }
 
-    private func parameterGradient(_ p: Parameter<Float>, _ g: Tensor<Float>) {
-        guard probing, let slot = parameterSlots[ObjectIdentifier(p)] else { return }
-        let s = g.summary()
+    private func recordActivation(_ b: Int, _ s: BufferSummary) {
+        pending?[b].activationMean = s.mean; pending?[b].activationStd = s.std; pending?[b].activationNonFinite = s.nonFinite
+    }
+
+    private func parameterGradient(_ id: ObjectIdentifier, _ s: BufferSummary) {
+        guard probing, let slot = parameterSlots[id] else { return }
         if slot.isWeight {
             pending?[slot.block].gradNorm = s.norm
             pending?[slot.block].gradRMS = s.rms
             pending?[slot.block].gradMaxAbs = s.maxAbs
             pending?[slot.block].gradMeanAbs = s.meanAbs
             pending?[slot.block].gradZeroFraction = s.zeroFraction
-            pending?[slot.block].gradNonFinite = s.nonFinite
+            pending?[slot.block].gradNonFinite += s.nonFinite
         } else {
             pending?[slot.block].biasGradNorm = s.norm
             pending?[slot.block].gradNonFinite += s.nonFinite
@@ -156,7 +183,18 @@ public final class Probe {
                 layers[b].updateRatio = layers[b].weightNorm > 0 ? layers[b].updateNorm / layers[b].weightNorm : .infinity
             }
         } else {
-            for (b, block) in blocks.enumerated() { layers[b].weightNorm = block.dense.weight.value.norm }
+            // Weight norms change slowly: refresh one layer per step (all on the first), so the
+            // probe never makes a pass over every weight.
+            if weightNorms.isEmpty { weightNorms = blocks.map { $0.dense.weight.value.norm } }
+            else { let b = step % blocks.count; weightNorms[b] = blocks[b].dense.weight.value.norm }
+            let scale = optimizer?.rule.linearUpdateScale(lr: learningRate)
+            for b in blocks.indices {
+                layers[b].weightNorm = weightNorms[b]
+                if let scale {
+                    layers[b].updateNorm = scale * layers[b].gradNorm
+                    layers[b].updateRatio = weightNorms[b] > 0 ? layers[b].updateNorm / weightNorms[b] : .infinity
+                }
+            }
         }
         if step == 0 || optimizer == nil {
             for (b, block) in blocks.enumerated() { layers[b].weightStd = block.dense.weight.value.summary().std }

@@ -75,9 +75,11 @@ enum BenchWorkload: String, CaseIterable {
         let probe = try Probe(model: model)
         probe.attach(to: probed)
         var i = 0
+        var updateSeconds = [0.0, 0.0], updates = [0, 0]
         func block(_ t: Trainer<Float>) -> Double {
             let t0 = now()
-            for _ in 0..<blockSteps { _ = t.step(pool[i % 8], epoch: 0); i += 1 }
+            let k = t === probed ? 1 : 0
+            for _ in 0..<blockSteps { _ = t.step(pool[i % 8], epoch: 0); i += 1; updateSeconds[k] += opt.lastUpdateSeconds; updates[k] += 1 }
             return (now() - t0) / Double(blockSteps)
         }
         for _ in 0..<20 { _ = plain.step(pool[i % 8], epoch: 0); i += 1 }
@@ -88,9 +90,13 @@ enum BenchWorkload: String, CaseIterable {
         }
         func median(_ x: [Double]) -> Double { let s = x.sorted(); return (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
         let (ma, mb) = (median(a), median(b))
+        // The probe's own CPU time: its callbacks plus what measuring the update added to the optimizer.
+        let probeAlone = probe.busySeconds / Double(updates[1]) + (updateSeconds[1] / Double(updates[1]) - updateSeconds[0] / Double(updates[0]))
         return BenchResult(["workload": rawValue, "framework": "gradlab", "threads": threads, "steps": blockSteps * 32,
                             "w1_ms_per_step": ma * 1000, "w4_ms_per_step": mb * 1000, "ms_per_step": mb * 1000, "steps_per_s": 1 / mb,
                             "overhead_pct": (mb / ma - 1) * 100, "probe_records": probe.steps.count,
+                            "probe_alone_ms": probeAlone * 1000, "probe_callbacks_ms": probe.busySeconds / Double(updates[1]) * 1000,
+                            "update_measure_ms": (updateSeconds[1] / Double(updates[1]) - updateSeconds[0] / Double(updates[0])) * 1000, "probe_alone_pct": probeAlone / ma * 100,
                             "peak_rss_mb": peakRSSMB(), "backend": "\(Backend.current)"])
     }
 

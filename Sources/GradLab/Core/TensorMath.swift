@@ -201,11 +201,7 @@ extension Tensor {
 
     // MARK: Norms and statistics
 
-    /// Euclidean (Frobenius) norm, accumulated in Double.
-    public var norm: Double {
-        var s = 0.0
-        for v in scalars { let d = Double(v); s += d * d }
-        return s.squareRoot()
-    }
+    /// Euclidean (Frobenius) norm, accumulated in Double (vectorized for Float; see `summary`).
+    public var norm: Double { summary().norm }
     public var maxAbs: S { scalars.reduce(0) { Swift.max($0, abs($1)) } }
 }

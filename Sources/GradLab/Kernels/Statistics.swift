@@ -117,3 +117,61 @@ public func differenceAndNorm<S: Scalar>(_ a: UnsafeBufferPointer<S>, _ b: Unsaf
     while i < a.count { let y = Double(b[i]), d = Double(a[i]) - y; dd += d * d; bb += y * y; i += 1 }
     return (dd.squareRoot(), bb.squareRoot())
 }
+
+extension Tensor {
+    /// The cheaper half of `summary` for hot paths: count, sum, sum of squares and the |x| >
+    /// threshold count. `nonFinite` is 1 when any element is NaN/Inf (the sums then are too),
+    /// not an exact count; zeros, max|x| and Σ|x| are left at 0.
+    public func moments(beyond threshold: Double = .infinity) -> BufferSummary {
+        guard S.self == Float.self else {
+            var s = summary(beyond: threshold)
+            s.nonFinite = s.nonFinite > 0 ? 1 : 0
+            return s
+        }
+        return scalars.withUnsafeBufferPointer { p in
+            momentsFloat(UnsafeBufferPointer(start: UnsafeRawPointer(p.baseAddress)?.assumingMemoryBound(to: Float.self), count: p.count), beyond: threshold)
+        }
+    }
+}
+
+private func momentsFloat(_ x: UnsafeBufferPointer<Float>, beyond threshold: Double) -> BufferSummary {
+    var s = BufferSummary()
+    s.count = x.count
+    guard let base = x.baseAddress, x.count > 0 else { return s }
+    let counting = threshold < Double(Float.greatestFiniteMagnitude)
+    let limit = Int32(bitPattern: Float(Swift.min(threshold, Double(Float.greatestFiniteMagnitude))).bitPattern & 0x7FFF_FFFF)
+    typealias I = SIMD16<Int32>
+    typealias V = SIMD16<Float>
+    let signMask = I(repeating: 0x7FFF_FFFF), one = I(repeating: 1), lim = I(repeating: limit), shift = I(repeating: 31)
+    var i = 0
+    while i < x.count {
+        let end = Swift.min(i + 4096, x.count)
+        var sum = V(), sq = V(), vbeyond = I()
+        if counting {
+            while i + 16 <= end {
+                let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
+                let a = unsafeBitCast(v, to: I.self) & signMask
+                vbeyond &+= ((lim &- a) &>> shift) & one
+                sum += v; sq = sq.addingProduct(v, v)
+                i += 16
+            }
+        } else {
+            while i + 16 <= end {
+                let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
+                sum += v; sq = sq.addingProduct(v, v)
+                i += 16
+            }
+        }
+        var ts = 0.0, tq = 0.0
+        while i < end {
+            let v = base[i], d = Double(v)
+            ts += d; tq += d * d
+            if counting && Swift.abs(v) > Float(threshold) { s.beyond += 1 }
+            i += 1
+        }
+        s.beyond += Int(vbeyond.wrappedSum())
+        s.sum += Double(sum.sum()) + ts; s.sumOfSquares += Double(sq.sum()) + tq
+    }
+    s.nonFinite = (s.sum + s.sumOfSquares).isFinite ? 0 : 1
+    return s
+}

@@ -10,7 +10,12 @@ public enum GradientClipping: Equatable, Sendable {
     /// Clips in place; returns the global gradient norm measured before clipping.
     @discardableResult
     public func apply<S: Scalar>(to parameters: [Parameter<S>]) -> Double {
-        let norm = globalGradientNorm(parameters)
+        apply(to: parameters, norm: globalGradientNorm(parameters))
+    }
+
+    /// Clips given the already measured global norm.
+    @discardableResult
+    public func apply<S: Scalar>(to parameters: [Parameter<S>], norm: Double) -> Double {
         switch self {
         case .none: break
         case .value(let c):

@@ -1,3 +1,4 @@
+import Dispatch
 import RealModule
 
 /// Applies an `UpdateRule` to a model's named parameters under a learning-rate schedule,
@@ -16,9 +17,12 @@ public final class Optimizer<S: Scalar> {
     /// optimizer did, not lr·‖g‖. Each parameter is copied just before its rule reads it, so the
     /// extra passes run in cache. NaN where a parameter had no gradient.
     public var measureUpdates = false
+    /// Wall time of the last `update()` (to price the measurement above).
+    public private(set) var lastUpdateSeconds = 0.0
     public private(set) var lastWeightNorms: [Double] = []
     public private(set) var lastUpdateNorms: [Double] = []
     private var scratch: [S] = []
+    private static var chunk: Int { 2048 }
 
     public init(_ rule: any UpdateRule, schedule: LRSchedule, parameters: [(name: String, parameter: Parameter<S>)]) {
         self.rule = rule; self.schedule = schedule; self.parameters = parameters
@@ -36,6 +40,8 @@ public final class Optimizer<S: Scalar> {
     @discardableResult
     @_specialize(where S == Float)
     public func update() -> Double {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { lastUpdateSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         let lr = schedule.rate(at: step)
         step += 1
         if measureUpdates {
@@ -45,13 +51,28 @@ public final class Optimizer<S: Scalar> {
         for (i, (_, p)) in parameters.enumerated() {
             guard let g = p.grad else { continue }
             let bufs = slotsByParameter[i].map(\.buffer)
-            if measureUpdates { scratch.removeAll(keepingCapacity: true); scratch.append(contentsOf: p.value.scalars) }
             p.value.scalars.withUnsafeMutableBufferPointer { w in
-                g.scalars.withUnsafeBufferPointer { gp in rule.update(w: w, g: gp, state: bufs, lr: S(lr), t: step) }
-            }
-            if measureUpdates {
-                let (dw, ww) = p.value.scalars.withUnsafeBufferPointer { w in scratch.withUnsafeBufferPointer { differenceAndNorm(w, $0) } }
-                lastWeightNorms[i] = ww; lastUpdateNorms[i] = dw
+                g.scalars.withUnsafeBufferPointer { gp in
+                    guard measureUpdates else { rule.update(w: w, g: gp, state: bufs, lr: S(lr), t: step); return }
+                    // Rules are element-wise, so the update can run in L1-sized chunks: copy a
+                    // chunk, update it, and compare while both copies are still in L1.
+                    var dw = 0.0, ww = 0.0
+                    if scratch.count < Self.chunk { scratch = [S](repeating: 0, count: Self.chunk) }
+                    scratch.withUnsafeMutableBufferPointer { old in
+                        var a = 0
+                        while a < w.count {
+                            let n = Swift.min(Self.chunk, w.count - a)
+                            let wc = UnsafeMutableBufferPointer(rebasing: w[a..<(a + n)]), oc = UnsafeMutableBufferPointer(rebasing: old[0..<n])
+                            _ = oc.update(fromContentsOf: wc)
+                            rule.update(w: wc, g: UnsafeBufferPointer(rebasing: gp[a..<(a + n)]),
+                                        state: bufs.map { UnsafeMutableBufferPointer(rebasing: $0[a..<(a + n)]) }, lr: S(lr), t: step)
+                            let (d, o) = differenceAndNorm(UnsafeBufferPointer(wc), UnsafeBufferPointer(oc))
+                            dw += d * d; ww += o * o
+                            a += n
+                        }
+                    }
+                    lastWeightNorms[i] = ww.squareRoot(); lastUpdateNorms[i] = dw.squareRoot()
+                }
             }
         }
         return lr

@@ -5,6 +5,12 @@ public protocol UpdateRule: Sendable, CustomStringConvertible {
     var stateSlots: [String] { get }
     func update<S: Scalar>(w: UnsafeMutableBufferPointer<S>, g: UnsafeBufferPointer<S>,
                            state: [UnsafeMutableBufferPointer<S>], lr: S, t: Int)
+    /// c when every update is exactly Δw = −c·g (so ‖Δw‖ = c‖g‖ needs no measuring), else nil.
+    func linearUpdateScale(lr: Double) -> Double?
+}
+
+extension UpdateRule {
+    public func linearUpdateScale(lr: Double) -> Double? { nil }
 }
 
 /// Stochastic gradient descent with PyTorch's semantics:
@@ -15,6 +21,7 @@ public struct SGD: UpdateRule {
         self.momentum = momentum; self.nesterov = nesterov; self.weightDecay = weightDecay
     }
     public var stateSlots: [String] { momentum == 0 ? [] : ["momentum"] }
+    public func linearUpdateScale(lr: Double) -> Double? { momentum == 0 && weightDecay == 0 ? lr : nil }
     @_specialize(where S == Float)
     public func update<S: Scalar>(w: UnsafeMutableBufferPointer<S>, g: UnsafeBufferPointer<S>,
                                   state: [UnsafeMutableBufferPointer<S>], lr: S, t: Int) {

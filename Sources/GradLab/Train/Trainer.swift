@@ -35,6 +35,11 @@ public final class Trainer<S: Scalar> {
     public var clipping: GradientClipping = .none
     public var batchSize: Int
     public let seed: UInt64
+    /// Summary statistics of each parameter's gradient in the last step, keyed by parameter
+    /// identity (valid when each parameter was used once; see `step`).
+    public private(set) var gradientSummaries: [ObjectIdentifier: BufferSummary] = [:]
+    /// Called with the step number before its forward pass (e.g. to switch probes on).
+    public var onStepStart: [(Int) -> Void] = []
     /// Called after each forward pass (with the tape, before backward), e.g. to attach probes.
     public var onForward: [(Int, Tape<S>) -> Void] = []
     /// Called after backward and clipping, before the update (gradients are in `Parameter.grad`).
@@ -58,12 +63,24 @@ public final class Trainer<S: Scalar> {
     /// One optimization step on `batch` as step number `optimizer.step`.
     public func step(_ batch: Dataset<S>, epoch: Int) -> StepRecord {
         let s = optimizer.step
+        for f in onStepStart { f(s) }
         let tape = Tape<S>(rng: SeededRandom.derived(seed: seed, 0xD20, UInt64(s)))
         let (loss, acc) = loss(batch, tape: tape)
         for f in onForward { f(s, tape) }
         optimizer.zeroGrad()
+        // Summarize each parameter's gradient the moment it is complete (still in cache); the
+        // global norm then needs no second pass over cold gradients, and probes reuse them.
+        var contributions = 0
+        gradientSummaries.removeAll(keepingCapacity: true)
+        tape.parameterGradientObservers.append { [unowned self] p, g in
+            self.gradientSummaries[ObjectIdentifier(p)] = g.summary(); contributions += 1
+        }
         tape.backward(from: loss)
-        let norm = clipping.apply(to: model.parameters)
+        let params = model.parameters
+        let norm = contributions == gradientSummaries.count && gradientSummaries.count == params.filter({ $0.grad != nil }).count
+            ? gradientSummaries.values.reduce(0) { $0 + $1.sumOfSquares }.squareRoot()
+            : globalGradientNorm(params)
+        clipping.apply(to: params, norm: norm)
         for f in beforeUpdate { f(s) }
         let lr = optimizer.update()
         let record = StepRecord(step: s, epoch: epoch, loss: Double(loss.value.item), accuracy: acc, gradNorm: norm, learningRate: lr)
