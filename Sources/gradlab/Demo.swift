@@ -9,7 +9,7 @@ struct Demo: ParsableCommand {
         abstract: "Train a deep network badly and well, side by side, and show why (under a minute).")
 
     @Option(help: "Hidden layers.") var depth = 20
-    @Option(help: "Training steps for each run.") var steps = 600
+    @Option(help: "Training steps for each run.") var steps = 1500
     @Option(help: "Random seed.") var seed: UInt64 = 0
 
     func run() throws {

@@ -20,6 +20,7 @@ struct GradLabCLI: ParsableCommand {
 
     /// Parses and runs; any bad input becomes one line on stderr and exit code 2.
     static func main() {
+        setvbuf(stdout, nil, _IOLBF, 0)   // keep stdout lines in order with stderr progress
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -75,4 +75,12 @@ final class CLITests: XCTestCase {
         for key in ["cases", "recall", "precision", "false_verdicts_on_healthy", "median_steps_to_detect"] { XCTAssertNotNil(r[key], key) }
         try assertBadInput(["diagnose", "--probe-steps", "0"], mentions: "probe-steps")
     }
+
+    func testDemoShowsBothRuns() throws {
+        guard FileManager.default.fileExists(atPath: binary.path) else { throw XCTSkip("gradlab executable not built") }
+        let d = try run(["demo", "--steps", "60", "--depth", "12"])
+        XCTAssertEqual(d.status, 0, d.err)
+        XCTAssertTrue(d.out.contains("bad: test accuracy") && d.out.contains("good: test accuracy"), d.out)
+        XCTAssertTrue(d.out.contains("vanishing gradients"), d.out)
+    }
 }

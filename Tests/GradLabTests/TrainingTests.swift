@@ -78,6 +78,17 @@ final class TrainingTests: XCTestCase {
         XCTAssertThrowsError(try { let _: ([String: Tensor<Float>], [String: String]) = try SafeTensors.decode(Data([1, 2, 3])) }())
     }
 
+    func testModelSummaryListsShapesAndCounts() throws {
+        var rng = SeededRandom(seed: 1)
+        let m = Sequential<Float>.mlp(inputs: 64, width: 32, depth: 2, outputs: 10, activation: .relu, initializer: .heNormalReLU, rng: &rng)
+        let table = try m.summaryTable(input: [8, 64])
+        XCTAssertTrue(table.contains("layers.0") && table.contains("Dense(64 → 32)") && table.contains("[8, 10]"), table)
+        let count: Int = (64 * 32 + 32) + (32 * 32 + 32) + (32 * 10 + 10)
+        XCTAssertTrue(table.contains("total parameters: \(count)"), table)
+        XCTAssertEqual(m.namedParameters.map(\.name), ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias", "layers.4.weight", "layers.4.bias"])
+        XCTAssertThrowsError(try m.summaryTable(input: [8, 63])) { XCTAssertTrue("\($0)".contains("expected [batch, 64]")) }
+    }
+
     func testNonFiniteLossStopsWithAReason() throws {
         let c = config { $0.data = "spirals"; $0.samples = 200; $0.depth = 6; $0.width = 64; $0.initializer = "normal"; $0.sigmaW2 = 40
             $0.optimizer = "sgd"; $0.lr = 10; $0.steps = 200; $0.activation = "relu" }
