@@ -47,10 +47,15 @@ enum VectorMath {
     @inline(__always)
     static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
 
-    /// y = φ(x) for a whole buffer.
+    /// y = φ(x) for a whole buffer, split across the worker pool when large.
     static func activate(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
-        let n = x.count
-        let (xp, yp) = (x.baseAddress!, y.baseAddress!)
+        guard let xb = x.baseAddress, let yb = y.baseAddress else { return }
+        WorkerPool.shared.parallelRanges(x.count) { r in
+            activateRange(kind, xb + r.lowerBound, yb + r.lowerBound, r.count)
+        }
+    }
+
+    private static func activateRange(_ kind: ActivationKind, _ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>, _ n: Int) {
         switch kind {
         case .identity: for i in 0..<n { yp[i] = xp[i] }
         case .tanh: for i in 0..<n { yp[i] = tanh(xp[i]) }
@@ -69,11 +74,18 @@ enum VectorMath {
         }
     }
 
-    /// dx = dy · φ'(x, y) for a whole buffer.
+    /// dx = dy · φ'(x, y) for a whole buffer, split across the worker pool when large.
     static func activationBackward(_ kind: ActivationKind, x: UnsafeBufferPointer<Float>, y: UnsafeBufferPointer<Float>,
                                    dy: UnsafeBufferPointer<Float>, dx: UnsafeMutableBufferPointer<Float>) {
-        let n = dx.count
-        let (xp, yp, gp, dp) = (x.baseAddress!, y.baseAddress!, dy.baseAddress!, dx.baseAddress!)
+        guard let xb = x.baseAddress, let yb = y.baseAddress, let gb = dy.baseAddress, let db = dx.baseAddress else { return }
+        WorkerPool.shared.parallelRanges(dx.count) { r in
+            let o = r.lowerBound
+            backwardRange(kind, xb + o, yb + o, gb + o, db + o, r.count)
+        }
+    }
+
+    private static func backwardRange(_ kind: ActivationKind, _ xp: UnsafePointer<Float>, _ yp: UnsafePointer<Float>,
+                                      _ gp: UnsafePointer<Float>, _ dp: UnsafeMutablePointer<Float>, _ n: Int) {
         switch kind {
         case .tanh: for i in 0..<n { let v = yp[i]; dp[i] = gp[i] * (1 - v * v) }
         case .sigmoid: for i in 0..<n { let v = yp[i]; dp[i] = gp[i] * v * (1 - v) }

@@ -58,6 +58,19 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` over 0..<count split into one contiguous range per thread (boundaries on
+    /// multiples of 16), or in one piece when `count < minimum`. For element-wise work only:
+    /// every element sees the same instructions however the range is split.
+    func parallelRanges(_ count: Int, minimum: Int = 1 << 14, _ body: (Range<Int>) -> Void) {
+        let parts = count < minimum ? 1 : threads
+        if parts == 1 { body(0..<count); return }
+        let blocks = (count + 15) / 16
+        run(parts: parts) { t in
+            let lo = Swift.min(count, blocks * t / parts * 16), hi = Swift.min(count, blocks * (t + 1) / parts * 16)
+            if hi > lo { body(lo..<hi) }
+        }
+    }
+
     private func workerLoop(id: Int, seen start: Int) {
         var seen = start
         while true {

@@ -53,7 +53,14 @@ public final class Optimizer<S: Scalar> {
             let bufs = slotsByParameter[i].map(\.buffer)
             p.value.scalars.withUnsafeMutableBufferPointer { w in
                 g.scalars.withUnsafeBufferPointer { gp in
-                    guard measureUpdates else { rule.update(w: w, g: gp, state: bufs, lr: S(lr), t: step); return }
+                    guard measureUpdates else {
+                        // Element-wise, so large parameters split across the worker pool.
+                        WorkerPool.shared.parallelRanges(w.count, minimum: 1 << 15) { r in
+                            rule.update(w: UnsafeMutableBufferPointer(rebasing: w[r]), g: UnsafeBufferPointer(rebasing: gp[r]),
+                                        state: bufs.map { UnsafeMutableBufferPointer(rebasing: $0[r]) }, lr: S(lr), t: step)
+                        }
+                        return
+                    }
                     // Rules are element-wise, so the update can run in L1-sized chunks: copy a
                     // chunk, update it, and compare while both copies are still in L1.
                     var dw = 0.0, ww = 0.0
