@@ -129,7 +129,7 @@ public final class Probe {
         }
         if let b = blockOfDense[index] {
             tape.onGradient(of: v) { [unowned self] g in
-                let d = self.timed { g.moments() }
+                let d = self.timed { g.moments(sumOfSquaresOnly: true) }
                 self.pending?[b].deltaNorm = d.norm
                 self.pending?[b].deltaNonFinite = d.nonFinite
             }

@@ -121,20 +121,21 @@ public func differenceAndNorm<S: Scalar>(_ a: UnsafeBufferPointer<S>, _ b: Unsaf
 extension Tensor {
     /// The cheaper half of `summary` for hot paths: count, sum, sum of squares and the |x| >
     /// threshold count. `nonFinite` is 1 when any element is NaN/Inf (the sums then are too),
-    /// not an exact count; zeros, max|x| and Σ|x| are left at 0.
-    public func moments(beyond threshold: Double = .infinity) -> BufferSummary {
+    /// not an exact count; zeros, max|x| and Σ|x| are left at 0 (and Σx too with `sumOfSquaresOnly`).
+    public func moments(beyond threshold: Double = .infinity, sumOfSquaresOnly: Bool = false) -> BufferSummary {
         guard S.self == Float.self else {
             var s = summary(beyond: threshold)
             s.nonFinite = s.nonFinite > 0 ? 1 : 0
             return s
         }
         return scalars.withUnsafeBufferPointer { p in
-            momentsFloat(UnsafeBufferPointer(start: UnsafeRawPointer(p.baseAddress)?.assumingMemoryBound(to: Float.self), count: p.count), beyond: threshold)
+            momentsFloat(UnsafeBufferPointer(start: UnsafeRawPointer(p.baseAddress)?.assumingMemoryBound(to: Float.self), count: p.count),
+                         beyond: threshold, squaresOnly: sumOfSquaresOnly)
         }
     }
 }
 
-private func momentsFloat(_ x: UnsafeBufferPointer<Float>, beyond threshold: Double) -> BufferSummary {
+private func momentsFloat(_ x: UnsafeBufferPointer<Float>, beyond threshold: Double, squaresOnly: Bool) -> BufferSummary {
     var s = BufferSummary()
     s.count = x.count
     guard let base = x.baseAddress, x.count > 0 else { return s }
@@ -155,6 +156,19 @@ private func momentsFloat(_ x: UnsafeBufferPointer<Float>, beyond threshold: Dou
                 sum += v; sq = sq.addingProduct(v, v)
                 i += 16
             }
+        } else if squaresOnly {
+            var sq2 = V()   // two accumulators: the FMA latency, not the loads, bounds one chain
+            while i + 32 <= end {
+                let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self), w = UnsafeRawPointer(base + i + 16).loadUnaligned(as: V.self)
+                sq = sq.addingProduct(v, v); sq2 = sq2.addingProduct(w, w)
+                i += 32
+            }
+            sq += sq2
+            while i + 16 <= end {
+                let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
+                sq = sq.addingProduct(v, v)
+                i += 16
+            }
         } else {
             while i + 16 <= end {
                 let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
@@ -165,13 +179,14 @@ private func momentsFloat(_ x: UnsafeBufferPointer<Float>, beyond threshold: Dou
         var ts = 0.0, tq = 0.0
         while i < end {
             let v = base[i], d = Double(v)
-            ts += d; tq += d * d
+            if !squaresOnly { ts += d }
+            tq += d * d
             if counting && Swift.abs(v) > Float(threshold) { s.beyond += 1 }
             i += 1
         }
         s.beyond += Int(vbeyond.wrappedSum())
         s.sum += Double(sum.sum()) + ts; s.sumOfSquares += Double(sq.sum()) + tq
     }
-    s.nonFinite = (s.sum + s.sumOfSquares).isFinite ? 0 : 1
+    s.nonFinite = (s.sum + s.sumOfSquares).isFinite ? 0 : 1   // Inf/NaN reach Σx² too
     return s
 }
