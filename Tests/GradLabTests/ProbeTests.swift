@@ -131,6 +131,19 @@ final class ProbeTests: XCTestCase {
         XCTAssertEqual(f.sumOfSquares, d.sumOfSquares, accuracy: 1e-3); XCTAssertEqual(f.sum, d.sum, accuracy: 1e-3)
     }
 
+    func testSummariesAreBitIdenticalOnAnyThreadCount() {
+        var rng = SeededRandom(seed: 12)
+        let x = Tensor<Float>.normal([300_001], rng: &rng)
+        Backend.setThreads(1)
+        let one = (x.summary(beyond: 1), x.moments(beyond: 1), x.moments(sumOfSquaresOnly: true))
+        Backend.setThreads(2)
+        let two = (x.summary(beyond: 1), x.moments(beyond: 1), x.moments(sumOfSquaresOnly: true))
+        Backend.setThreads(1)
+        XCTAssertEqual(one.0, two.0); XCTAssertEqual(one.1, two.1); XCTAssertEqual(one.2, two.2)
+        XCTAssertEqual(one.0.sumOfSquares, one.2.sumOfSquares, accuracy: 1e-6 * one.0.sumOfSquares)
+        XCTAssertEqual(one.0.count, 300_001)
+    }
+
     func testSuiteFindsEveryBugAndNoHealthyTwin() throws {
         let report = try DiagnosisSuite.run(seeds: [1, 2, 3])
         for o in report.outcomes where o.buggy && !o.detected { XCTFail("missed: \(o.name) seed \(o.seed): \(o.verdicts)") }

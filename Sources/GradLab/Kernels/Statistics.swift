@@ -49,52 +49,75 @@ public func summarize<S: Scalar>(_ x: UnsafeBufferPointer<S>, beyond threshold: 
 }
 
 private func summarizeFloat(_ x: UnsafeBufferPointer<Float>, beyond threshold: Double) -> BufferSummary {
-    var s = BufferSummary()
-    s.count = x.count
-    guard let base = x.baseAddress, x.count > 0 else { return s }
+    guard let base = x.baseAddress, x.count > 0 else { return BufferSummary() }
     let limit = threshold >= Double(Float.greatestFiniteMagnitude) ? Int32(0x7F80_0000) : Int32(bitPattern: Float(threshold).bitPattern & 0x7FFF_FFFF)
-    // One load per 16 elements feeds both halves. Integer half, branch-free on |x|'s bits
-    // a ∈ [0, 2³¹): a == 0 ⇔ (a − 1) < 0; a ≥ 0x7F800000 (Inf/NaN) ⇔ a + 0x00800000 ≥ 2³¹;
-    // a > limit ⇔ limit − a < 0; max(m, a) = m − ((m − a) & ((m − a) >> 31)); a sign is read by
-    // shifting right by 31. Float half: 16-lane sums flushed to Double every 4096 elements
-    // (which also keeps the Int32 lane counters far from overflow).
+    return chunked(x.count) { lo, hi in summaryChunk(base + lo, hi - lo, limit) }
+}
+
+/// One chunk (≤ 4096 elements). One load per 16 elements feeds both halves. Integer half,
+/// branch-free on |x|'s bits a ∈ [0, 2³¹): a == 0 ⇔ (a − 1) < 0; a ≥ 0x7F800000 (Inf/NaN) ⇔
+/// a + 0x00800000 ≥ 2³¹; a > limit ⇔ limit − a < 0; max(m, a) = m − ((m − a) & ((m − a) >> 31));
+/// a sign is read by shifting right by 31. Float half: 16-lane sums, then Double.
+@inline(__always)
+private func summaryChunk(_ base: UnsafePointer<Float>, _ count: Int, _ limit: Int32) -> BufferSummary {
     typealias I = SIMD16<Int32>
     typealias V = SIMD16<Float>
     let signMask = I(repeating: 0x7FFF_FFFF), one = I(repeating: 1), inf = I(repeating: 0x0080_0000)
     let lim = I(repeating: limit), shift = I(repeating: 31)
-    var vmax = I()
-    var maxBits: Int32 = 0
+    var s = BufferSummary()
+    s.count = count
+    var vmax = I(), vzero = I(), vnonfinite = I(), vbeyond = I()
+    var sum = V(), sq = V(), ab = V()
     var i = 0
-    while i < x.count {
-        let end = Swift.min(i + 4096, x.count)
-        var vzero = I(), vnonfinite = I(), vbeyond = I()
-        var sum = V(), sq = V(), ab = V()
-        while i + 16 <= end {
-            let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
-            let a = unsafeBitCast(v, to: I.self) & signMask
-            vzero &+= ((a &- one) &>> shift) & one
-            vnonfinite &+= ((a &+ inf) &>> shift) & one
-            vbeyond &+= ((lim &- a) &>> shift) & one
-            let d = vmax &- a
-            vmax = vmax &- (d & (d &>> shift))
-            sum += v; sq = sq.addingProduct(v, v); ab += unsafeBitCast(a, to: V.self)
-            i += 16
-        }
-        var ts = 0.0, tq = 0.0, ta = 0.0
-        while i < end {
-            let d = Double(base[i]), a = Int32(bitPattern: base[i].bitPattern & 0x7FFF_FFFF)
-            ts += d; tq += d * d; ta += Swift.abs(d)
-            maxBits = Swift.max(maxBits, a)
-            s.zeros += a == 0 ? 1 : 0; s.nonFinite += a >= 0x7F80_0000 ? 1 : 0; s.beyond += a > limit ? 1 : 0
-            i += 1
-        }
-        s.zeros += Int(vzero.wrappedSum()); s.nonFinite += Int(vnonfinite.wrappedSum()); s.beyond += Int(vbeyond.wrappedSum())
-        s.sum += Double(sum.sum()) + ts; s.sumOfSquares += Double(sq.sum()) + tq; s.sumOfAbs += Double(ab.sum()) + ta
+    while i + 16 <= count {
+        let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
+        let a = unsafeBitCast(v, to: I.self) & signMask
+        vzero &+= ((a &- one) &>> shift) & one
+        vnonfinite &+= ((a &+ inf) &>> shift) & one
+        vbeyond &+= ((lim &- a) &>> shift) & one
+        let d = vmax &- a
+        vmax = vmax &- (d & (d &>> shift))
+        sum += v; sq = sq.addingProduct(v, v); ab += unsafeBitCast(a, to: V.self)
+        i += 16
     }
+    var maxBits: Int32 = 0
     for l in 0..<16 { maxBits = Swift.max(maxBits, vmax[l]) }
+    var ts = 0.0, tq = 0.0, ta = 0.0
+    while i < count {
+        let d = Double(base[i]), a = Int32(bitPattern: base[i].bitPattern & 0x7FFF_FFFF)
+        ts += d; tq += d * d; ta += Swift.abs(d)
+        maxBits = Swift.max(maxBits, a)
+        s.zeros += a == 0 ? 1 : 0; s.nonFinite += a >= 0x7F80_0000 ? 1 : 0; s.beyond += a > limit ? 1 : 0
+        i += 1
+    }
+    s.zeros += Int(vzero.wrappedSum()); s.nonFinite += Int(vnonfinite.wrappedSum()); s.beyond += Int(vbeyond.wrappedSum())
+    s.sum = Double(sum.sum()) + ts; s.sumOfSquares = Double(sq.sum()) + tq; s.sumOfAbs = Double(ab.sum()) + ta
     s.maxAbs = Double(Float(bitPattern: UInt32(maxBits)))
     return s
 }
+
+/// Applies `chunk` to consecutive 4096-element chunks — spread over the worker pool when the
+/// buffer is large — and merges the partial results in chunk order, so the summary is
+/// bit-identical on any number of threads.
+private func chunked(_ count: Int, _ chunk: (Int, Int) -> BufferSummary) -> BufferSummary {
+    let size = 4096, n = (count + size - 1) / size
+    let pool = WorkerPool.shared
+    var parts = [BufferSummary](repeating: BufferSummary(), count: n)
+    parts.withUnsafeMutableBufferPointer { p in
+        let workers = n >= 8 ? pool.threads : 1
+        pool.run(parts: workers) { t in
+            for c in (n * t / workers)..<(n * (t + 1) / workers) { p[c] = chunk(c * size, Swift.min(count, (c + 1) * size)) }
+        }
+    }
+    var s = BufferSummary()
+    for part in parts {
+        s.count += part.count; s.sum += part.sum; s.sumOfSquares += part.sumOfSquares; s.sumOfAbs += part.sumOfAbs
+        s.maxAbs = s.maxAbs.isNaN || part.maxAbs.isNaN ? .nan : Swift.max(s.maxAbs, part.maxAbs)
+        s.zeros += part.zeros; s.nonFinite += part.nonFinite; s.beyond += part.beyond
+    }
+    return s
+}
+
 /// (‖a − b‖, ‖b‖) in one pass; Float takes 16-lane accumulators flushed to Double per 4096.
 public func differenceAndNorm<S: Scalar>(_ a: UnsafeBufferPointer<S>, _ b: UnsafeBufferPointer<S>) -> (difference: Double, norm: Double) {
     precondition(a.count == b.count)
@@ -136,57 +159,55 @@ extension Tensor {
 }
 
 private func momentsFloat(_ x: UnsafeBufferPointer<Float>, beyond threshold: Double, squaresOnly: Bool) -> BufferSummary {
-    var s = BufferSummary()
-    s.count = x.count
-    guard let base = x.baseAddress, x.count > 0 else { return s }
+    guard let base = x.baseAddress, x.count > 0 else { return BufferSummary() }
     let counting = threshold < Double(Float.greatestFiniteMagnitude)
     let limit = Int32(bitPattern: Float(Swift.min(threshold, Double(Float.greatestFiniteMagnitude))).bitPattern & 0x7FFF_FFFF)
+    var s = chunked(x.count) { lo, hi in momentsChunk(base + lo, hi - lo, counting ? limit : nil, squaresOnly) }
+    s.nonFinite = (s.sum + s.sumOfSquares).isFinite ? 0 : 1   // Inf/NaN reach Σx² too
+    return s
+}
+
+@inline(__always)
+private func momentsChunk(_ base: UnsafePointer<Float>, _ count: Int, _ limit: Int32?, _ squaresOnly: Bool) -> BufferSummary {
     typealias I = SIMD16<Int32>
     typealias V = SIMD16<Float>
-    let signMask = I(repeating: 0x7FFF_FFFF), one = I(repeating: 1), lim = I(repeating: limit), shift = I(repeating: 31)
+    var s = BufferSummary()
+    s.count = count
+    var sum = V(), sq = V(), vbeyond = I()
     var i = 0
-    while i < x.count {
-        let end = Swift.min(i + 4096, x.count)
-        var sum = V(), sq = V(), vbeyond = I()
-        if counting {
-            while i + 16 <= end {
-                let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
-                let a = unsafeBitCast(v, to: I.self) & signMask
-                vbeyond &+= ((lim &- a) &>> shift) & one
-                sum += v; sq = sq.addingProduct(v, v)
-                i += 16
-            }
-        } else if squaresOnly {
-            var sq2 = V()   // two accumulators: the FMA latency, not the loads, bounds one chain
-            while i + 32 <= end {
-                let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self), w = UnsafeRawPointer(base + i + 16).loadUnaligned(as: V.self)
-                sq = sq.addingProduct(v, v); sq2 = sq2.addingProduct(w, w)
-                i += 32
-            }
-            sq += sq2
-            while i + 16 <= end {
-                let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
-                sq = sq.addingProduct(v, v)
-                i += 16
-            }
-        } else {
-            while i + 16 <= end {
-                let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
-                sum += v; sq = sq.addingProduct(v, v)
-                i += 16
-            }
+    if let limit {
+        let signMask = I(repeating: 0x7FFF_FFFF), one = I(repeating: 1), lim = I(repeating: limit), shift = I(repeating: 31)
+        while i + 16 <= count {
+            let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
+            let a = unsafeBitCast(v, to: I.self) & signMask
+            vbeyond &+= ((lim &- a) &>> shift) & one
+            sum += v; sq = sq.addingProduct(v, v)
+            i += 16
         }
-        var ts = 0.0, tq = 0.0
-        while i < end {
-            let v = base[i], d = Double(v)
-            if !squaresOnly { ts += d }
-            tq += d * d
-            if counting && Swift.abs(v) > Float(threshold) { s.beyond += 1 }
-            i += 1
+    } else if squaresOnly {
+        var sq2 = V()   // two accumulators: the FMA latency, not the loads, bounds one chain
+        while i + 32 <= count {
+            let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self), w = UnsafeRawPointer(base + i + 16).loadUnaligned(as: V.self)
+            sq = sq.addingProduct(v, v); sq2 = sq2.addingProduct(w, w)
+            i += 32
         }
-        s.beyond += Int(vbeyond.wrappedSum())
-        s.sum += Double(sum.sum()) + ts; s.sumOfSquares += Double(sq.sum()) + tq
+        sq += sq2
     }
-    s.nonFinite = (s.sum + s.sumOfSquares).isFinite ? 0 : 1   // Inf/NaN reach Σx² too
+    while i + 16 <= count {
+        let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
+        if !squaresOnly { sum += v }
+        sq = sq.addingProduct(v, v)
+        i += 16
+    }
+    var ts = 0.0, tq = 0.0
+    while i < count {
+        let v = base[i], d = Double(v)
+        if !squaresOnly { ts += d }
+        tq += d * d
+        if let limit, Int32(bitPattern: v.bitPattern & 0x7FFF_FFFF) > limit { s.beyond += 1 }
+        i += 1
+    }
+    s.beyond += Int(vbeyond.wrappedSum())
+    s.sum = Double(sum.sum()) + ts; s.sumOfSquares = Double(sq.sum()) + tq
     return s
 }
