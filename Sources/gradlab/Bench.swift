@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
         Workloads (same definitions as the peer scripts):
           W1  mlp-tanh-20x256   20 tanh layers of 256, batch 128, SGD — ms/step
           W2  mlp-relu-100x64   100 ReLU layers of 64, batch 64, SGD — ms/step (overhead-bound)
-          W4  w4-vs-w1-paired   W1 with and without the gradient probe on every step, ABBA blocks — overhead %
+          W4  w4-vs-w1-paired   W1 with and without the gradient probe on every step, 160 ABBA blocks of 10 steps — overhead %
           W5  gemm              C = A·B, n = 256, 512, 1024, 2048 — GFLOP/s
         Examples:
           gradlab bench                              # all workloads, 1 and 2 threads, a table
