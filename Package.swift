@@ -41,6 +41,7 @@ let package = Package(
     products: [
         .library(name: "GradLab", targets: ["GradLab"]),
         .library(name: "GradLabDiagnostics", targets: ["GradLabDiagnostics"]),
+        .library(name: "GradLabTheory", targets: ["GradLabTheory"]),
         .executable(name: "gradlab", targets: ["gradlab"]),
     ],
     dependencies: [
@@ -58,13 +59,17 @@ let package = Package(
             name: "GradLabDiagnostics",
             dependencies: ["GradLab"],
             swiftSettings: cpuFlags),
+        .target(
+            name: "GradLabTheory",
+            dependencies: ["GradLab"],
+            swiftSettings: cpuFlags),
         .executableTarget(
             name: "gradlab",
-            dependencies: ["GradLab", "GradLabDiagnostics", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "GradLabTests",
-            dependencies: ["GradLab", "GradLabDiagnostics"],
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory"],
             swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v5]
