@@ -1,6 +1,7 @@
 import XCTest
 import GradLab
 import GradLabTheory
+import GradLabDiagnostics
 
 /// Against the reference values of the signal-propagation notes (tanh: 301-point rule there).
 final class TheoryTests: XCTestCase {
@@ -52,5 +53,45 @@ final class TheoryTests: XCTestCase {
         XCTAssertEqual(r.last, 1)
         XCTAssertLessThan(r[0], 0.5)
         XCTAssertTrue(zip(r, r.dropFirst()).allSatisfy { $0 <= $1 })
+    }
+}
+
+/// Predicted vs measured on real networks (width 256, averaged over seeds).
+final class PredictedVersusMeasuredTests: XCTestCase {
+    /// Measured E‖δ^l‖²/E‖δ^L‖² over the hidden layers, squared norms averaged over seeds first.
+    func measured(activation: ActivationKind, sigmaW2: Double, sigmaB2: Double, depth: Int, seeds: [UInt64]) throws -> [Double] {
+        var sums = [Double](repeating: 0, count: depth)
+        for seed in seeds {
+            var rng = SeededRandom(seed: seed)
+            let model = Sequential<Float>.mlp(inputs: 256, width: 256, depth: depth, outputs: 10, activation: activation,
+                                              initializer: .normal(sigmaW2: sigmaW2, sigmaB2: sigmaB2), rng: &rng)
+            let data = try Dataset<Float>(name: "gauss", features: .normal([128, 256], rng: &rng),
+                                          targets: .classes((0..<128).map { _ in rng.int(below: 10) }, classes: 10))
+            let trainer = Trainer(model: model, optimizer: Optimizer(SGD(), schedule: .constant(0.01), parameters: model.namedParameters), batchSize: 128, seed: 0)
+            let r = try GradLabDiagnostics.Probe(model: model).measureOnce(trainer: trainer, batch: data)
+            for l in 0..<depth { sums[l] += r.layers[l].deltaNorm * r.layers[l].deltaNorm }
+        }
+        return sums.map { $0 / sums[depth - 1] }
+    }
+
+    func assertAgrees(_ activation: ActivationKind, _ w: Double, _ b: Double, depth: Int, decades: Double = 0.3,
+                      file: StaticString = #filePath, line: UInt = #line) throws {
+        let predicted = SignalPropagation(activation: activation, sigmaW2: w, sigmaB2: b).gradientSquaredRatio(depth: depth)
+        let seen = try measured(activation: activation, sigmaW2: w, sigmaB2: b, depth: depth, seeds: [1, 2, 3, 4])
+        for l in 0..<depth {
+            let gap = abs(log10(seen[l]) - log10(predicted[l]))
+            XCTAssertLessThan(gap, decades, "\(activation) σ_w²=\(w) layer \(l + 1): measured \(seen[l]) vs predicted \(predicted[l])", file: file, line: line)
+        }
+    }
+
+    func testReLUXavierVersusHeAt30Layers() throws {
+        try assertAgrees(.relu, 1, 0, depth: 30)   // Xavier-like fan-in: ×½ per layer, R(1) = 2⁻²⁹
+        try assertAgrees(.relu, 2, 0, depth: 30)   // He: flat
+    }
+
+    func testTanhOrderedCriticalChaotic() throws {
+        try assertAgrees(.tanh, 1.0, 0.05, depth: 30)       // ordered
+        try assertAgrees(.tanh, 1.760955, 0.05, depth: 30)  // critical
+        try assertAgrees(.tanh, 4.0, 0.05, depth: 30)       // chaotic
     }
 }
