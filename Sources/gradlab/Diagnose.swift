@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GradLab
 import GradLabDiagnostics
+import GradLabTheory
 
 /// `gradlab diagnose`: a short probed run, then verdicts. Exit 0 healthy, 1 problems found.
 struct Diagnose: ParsableCommand {
@@ -37,19 +38,22 @@ struct Diagnose: ParsableCommand {
         Backend.setThreads(config.threads)
         let bar = json ? nil : ProgressBar(total: probeSteps, label: "probe")
         let run = try DiagnosticRun.run(config, steps: probeSteps, every: every, jacobian: jacobian, jsonl: jsonl, progress: bar)
+        let overlay = PredictedOverlay(config: config, step0: run.initial)
         if json {
-            let out: [String: Any] = [
+            var out: [String: Any] = [
                 "healthy": run.healthy,
                 "verdicts": run.all.map { v in ["kind": v.kind.rawValue, "layers": v.layers, "first_step": v.firstStep, "predicted": v.predicted,
                                                 "evidence": v.evidence, "explanation": v.explanation, "remedies": v.remedies] as [String: Any] },
                 "step0": run.initial.layers.map { ["layer": $0.layer, "name": $0.name, "grad_norm": $0.gradNorm, "gain_product": $0.gainProduct] as [String: Any] },
                 "steps": run.history.steps.count, "stop_reason": run.history.stopReason as Any,
             ]
+            if let overlay { out["predicted_vs_measured"] = overlay.rows.map { ["layer": $0.layer, "measured_delta_ratio": $0.measured, "predicted_delta_ratio": $0.predicted, "deviation_decades": $0.deviation] } }
             print(String(data: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), encoding: .utf8)!)
         } else {
             print("\nGradient reaching each layer's weights at step 0 (‖∂L/∂W‖, input layer first):")
             print(GradientChart.render(names: run.probe.layerNames.map { _ in "" }.enumerated().map { "\($0.offset + 1)" },
                                        values: run.initial.layers.map(\.gradNorm)))
+            if let overlay { print("\n" + overlay.text) }
             if run.healthy {
                 print("\nhealthy: no problem found in \(run.history.steps.count) steps.")
             } else {

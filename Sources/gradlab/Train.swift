@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GradLab
 import GradLabDiagnostics
+import GradLabTheory
 
 /// Flags for every `RunConfig` key; a value given here overrides the config file.
 struct RunOptions: ParsableArguments {
@@ -12,7 +13,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Hidden layers.") var depth: Int?
     @Option(help: "Units per hidden layer.") var width: Int?
     @Option(help: "Activation: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).") var activation: String?
-    @Option(name: .customLong("init"), help: "Initializer: \(Initializer.names.joined(separator: ", ")).") var initializer: String?
+    @Option(name: .customLong("init"), help: "Initializer: \(Initializer.names.joined(separator: ", ")), edge-of-chaos, edge-of-chaos-orthogonal (σ_w² on the critical line for the activation at --sigma-b2).") var initializer: String?
     @Option(name: .customLong("sigma-w2"), help: "σ_w² for normal/uniform init (W ~ N(0, σ_w²/fan_in)); gain² for orthogonal/identity.") var sigmaW2: Double?
     @Option(name: .customLong("sigma-b2"), help: "σ_b² for normal/uniform init (b ~ N(0, σ_b²)).") var sigmaB2: Double?
     @Option(help: "Dropout probability after each hidden activation.") var dropout: Double?
@@ -44,6 +45,7 @@ struct RunOptions: ParsableArguments {
         if let v = clipNorm { c.clipNorm = v }; if let v = clipValue { c.clipValue = v }; if let v = steps { c.steps = v }
         if let v = batch { c.batch = v }; if let v = seed { c.seed = v }; if let v = evalEvery { c.evalEvery = v }
         if let v = threads { c.threads = v }
+        try EdgeOfChaos.resolve(&c)
         try c.validate()
         return c
     }

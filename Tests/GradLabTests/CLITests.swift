@@ -83,4 +83,19 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(d.out.contains("bad: test accuracy") && d.out.contains("good: test accuracy"), d.out)
         XCTAssertTrue(d.out.contains("vanishing gradients"), d.out)
     }
+
+    func testTheoryCommand() throws {
+        guard FileManager.default.fileExists(atPath: binary.path) else { throw XCTSkip("gradlab executable not built") }
+        let t = try run(["theory", "--critical", "tanh", "--sigma-b2", "0.05", "--depth", "10", "--json"])
+        XCTAssertEqual(t.status, 0, t.err)
+        let o = try JSONSerialization.jsonObject(with: Data(t.out.utf8)) as! [String: Any]
+        for key in ["q_star", "chi1", "c_star", "xi_q", "xi_c", "trainable_depth", "critical_sigma_w2", "predicted_grad_sq_ratio"] { XCTAssertNotNil(o[key], key) }
+        XCTAssertEqual(o["critical_sigma_w2"] as! Double, 1.760955, accuracy: 2e-4)
+        let ratios = o["predicted_grad_sq_ratio"] as! [Double]
+        XCTAssertEqual(ratios.count, 10); XCTAssertEqual(ratios.last, 1)
+        let text = try run(["theory", "--activation", "relu", "--sigma-w2", "1", "--depth", "30"])
+        XCTAssertEqual(text.status, 0); XCTAssertTrue(text.out.contains("ordered"), text.out)
+        try assertBadInput(["theory", "--activation", "swish"], mentions: "allowed:")
+        try assertBadInput(["theory", "--depth", "0"], mentions: "depth 0")
+    }
 }

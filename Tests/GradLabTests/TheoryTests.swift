@@ -45,6 +45,18 @@ final class TheoryTests: XCTestCase {
         XCTAssertEqual(GaussHermite(order: 301).expect { max($0, 0) * max($0, 0) } , 0.5, accuracy: 2e-3)
     }
 
+    func testEdgeOfChaosInitializerSitsOnTheCriticalLine() throws {
+        var c = RunConfig(); c.activation = "tanh"; c.initializer = "edge-of-chaos"; c.sigmaB2 = 0.05
+        try EdgeOfChaos.resolve(&c)
+        XCTAssertEqual(c.initializer, "normal")
+        XCTAssertEqual(c.sigmaW2, 1.760955, accuracy: 1e-4)
+        XCTAssertNoThrow(try c.validate())
+        var r = RunConfig(); r.activation = "relu"; r.initializer = "edge-of-chaos-orthogonal"; r.sigmaB2 = 0
+        try EdgeOfChaos.resolve(&r)
+        XCTAssertEqual(r.initializer, "orthogonal"); XCTAssertEqual(r.sigmaW2, 2, accuracy: 1e-6)   // He is ReLU's critical point
+        XCTAssertEqual(SignalPropagation(activation: .tanh, sigmaW2: c.sigmaW2, sigmaB2: 0.05).chi1AtFixedPoint, 1, accuracy: 1e-5)
+    }
+
     func testTrajectoryRatioDiffersFromFixedPointShortcut() {
         // tanh, σ_b² = 0, σ_w² = 1: χ₁(q*) = 1, yet q shrinks like 1/(2l) and the gradient decays.
         let sp = SignalPropagation(activation: .tanh, sigmaW2: 1, sigmaB2: 0, quadrature: rule)
