@@ -1,5 +1,8 @@
 import XCTest
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 /// The `gradlab` executable: bad input is one line on stderr and exit code 2.
 final class CLITests: XCTestCase {
@@ -97,5 +100,26 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(text.status, 0); XCTAssertTrue(text.out.contains("ordered"), text.out)
         try assertBadInput(["theory", "--activation", "swish"], mentions: "allowed:")
         try assertBadInput(["theory", "--depth", "0"], mentions: "depth 0")
+    }
+
+    func testPhaseDiagramIsWellFormedSVG() throws {
+        guard FileManager.default.fileExists(atPath: binary.path) else { throw XCTSkip("gradlab executable not built") }
+        let path = NSTemporaryDirectory() + "phase-\(ProcessInfo.processInfo.processIdentifier).svg"
+        let r = try run(["phase", "--activation", "tanh", "--measure", "--depths", "2", "--sigma-w2s", "1,3", "--steps", "5", "--output", path, "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        final class Counter: NSObject, XMLParserDelegate {
+            var counts: [String: Int] = [:]
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+                counts[name, default: 0] += 1
+            }
+        }
+        let parser = XMLParser(data: data), counter = Counter()
+        parser.delegate = counter
+        XCTAssertTrue(parser.parse(), "SVG is not well-formed: \(parser.parserError.map { "\($0)" } ?? "")")
+        XCTAssertGreaterThan(counter.counts["rect", default: 0], 1000)          // the phase-plane cells
+        XCTAssertEqual(counter.counts["circle", default: 0], 2)                  // the measured grid points
+        XCTAssertGreaterThanOrEqual(counter.counts["polyline", default: 0], 2)  // critical line and 6ξ_c curve
+        XCTAssertTrue(r.out.contains("train_accuracy"), r.out)
     }
 }
