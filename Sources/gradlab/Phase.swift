@@ -21,7 +21,9 @@ struct Phase: ParsableCommand {
     @Option(name: .customLong("sigma-b2"), help: "σ_b² of the measured grid.") var sigmaB2 = 0.05
     @Option(help: "Depths of the measured grid.") var depths = "10,20,40,80,120,160,200"
     @Option(name: .customLong("sigma-w2s"), help: "σ_w² values of the measured grid.") var sigmaW2s = "1,1.5,2,2.5,3,3.5,4"
-    @Option(help: "Training steps per grid point (SGD with momentum 0.9, lr 0.01, batch 64, width 64, digits).") var steps = 300
+    @Option(help: "Training steps per grid point (digits, SGD with momentum 0.9, lr 0.01, batch 64).") var steps = 300
+    @Option(help: "Width of the grid's networks (the theory describes wide nets: ≥ 256).") var width = 256
+    @Option(help: "Threads for matrix multiplies.") var threads = 2
     @Option(help: "Training accuracy that counts as trained (chance is 10%).") var success = 0.5
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Flag(help: "Print the measured grid as JSON.") var json = false
@@ -36,6 +38,9 @@ struct Phase: ParsableCommand {
         let ds = try list(depths, "depth") { Int($0) }.filter { $0 >= 1 }
         let ws = try list(sigmaW2s, "σ_w²") { Double($0) }.filter { $0 > 0 }
         guard steps >= 1 else { throw GradLabError.invalid("steps \(steps) must be ≥ 1") }
+        guard width >= 1 && width <= 4096 else { throw GradLabError.invalid("width \(width) must be in 1…4096") }
+        guard threads >= 1 && threads <= 256 else { throw GradLabError.invalid("threads \(threads) must be in 1…256") }
+        Backend.setThreads(threads)
         guard !ds.isEmpty, !ws.isEmpty else { throw GradLabError.invalid("give at least one depth and one σ_w²") }
         let rule = GaussHermite(order: 41)
         // Phase plane: trainable depth on a grid, and the critical line.
@@ -48,7 +53,7 @@ struct Phase: ParsableCommand {
             let bar = ProgressBar(total: ds.count * ws.count, label: "grid")
             for d in ds { for w in ws {
                 var c = RunConfig()
-                c.data = "digits"; c.depth = d; c.width = 64; c.activation = act.rawValue; c.initializer = "normal"
+                c.data = "digits"; c.depth = d; c.width = width; c.activation = act.rawValue; c.initializer = "normal"
                 c.sigmaW2 = w; c.sigmaB2 = sigmaB2; c.optimizer = "momentum"; c.lr = 0.01; c.batch = 64; c.steps = steps; c.seed = seed
                 let (trainer, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
                 let h = try trainer.fit(train, steps: steps)
@@ -66,7 +71,7 @@ struct Phase: ParsableCommand {
             if json {
                 print(String(data: try JSONSerialization.data(withJSONObject: measured.map { ["sigma_w2": $0.w, "depth": $0.depth, "train_accuracy": $0.accuracy] }), encoding: .utf8)!)
             }
-            print(String(format: "\nTrained (≥ %.0f%% training accuracy after %d steps) at σ_b² = %g; predicted trainable depth 6ξ_c per σ_w²:", success * 100, steps, sigmaB2))
+            print(String(format: "\nTrained (≥ %.0f%% training accuracy after %d steps, width %d) at σ_b² = %g; predicted trainable depth 6ξ_c per σ_w²:", success * 100, steps, width, sigmaB2))
             print("depth " + ws.map { String(format: "%6.2f", $0) }.joined())
             for d in ds.reversed() {
                 print(String(format: "%5d ", d) + ws.map { w in
