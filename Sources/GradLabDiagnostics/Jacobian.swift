@@ -12,6 +12,10 @@ public enum JacobianSpectra {
 
     public static func measure(blocks: [(Dense<Float>, ActivationKind?)], input: Tensor<Float>, samples: Int = 4) -> (layers: [Spectrum], total: Spectrum) {
         let weights = blocks.map { d, _ in (w: d.weight.value.converted(to: Double.self), b: d.bias?.value.converted(to: Double.self)) }
+        // ‖row i of W_l‖², for the exact ‖J_l‖_F² = Σᵢ φ'(z_i)²‖W_i‖².
+        let rowNorms = weights.map { w in
+            (0..<w.w.shape[0]).map { i in w.w.scalars[(i * w.w.shape[1])..<((i + 1) * w.w.shape[1])].reduce(0) { $0 + $1 * $1 } }
+        }
         var layerAcc = [Spectrum](repeating: Spectrum(sigmaMax: 0, meanSquaredSigma: 0), count: blocks.count)
         var total = Spectrum(sigmaMax: 0, meanSquaredSigma: 0)
         let n = Swift.max(1, Swift.min(samples, input.shape[0]))
@@ -33,7 +37,7 @@ public enum JacobianSpectra {
                 let jtu: ([Double]) -> [Double] = { u in matTVec(w, zip(u, d).map(*)) }
                 let sig = powerIteration(inputSize: w.shape[1], jv: jv, jtu: jtu, seed: UInt64(l))
                 var frob = 0.0
-                for i in 0..<w.shape[0] { var r = 0.0; for j in 0..<w.shape[1] { r += w[i, j] * w[i, j] }; frob += d[i] * d[i] * r }
+                for i in 0..<w.shape[0] { frob += d[i] * d[i] * rowNorms[l][i] }
                 layerAcc[l].sigmaMax += sig / Double(n)
                 layerAcc[l].meanSquaredSigma += frob / Double(Swift.min(w.shape[0], w.shape[1])) / Double(n)
             }
@@ -78,12 +82,37 @@ public enum JacobianSpectra {
     }
 
     public static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+    /// W·v for a [rows, cols] matrix (row-major).
     public static func matVec(_ w: Tensor<Double>, _ v: [Double]) -> [Double] {
-        (0..<w.shape[0]).map { i in var s = 0.0; for j in 0..<w.shape[1] { s += w.scalars[i * w.shape[1] + j] * v[j] }; return s }
+        let (rows, cols) = (w.shape[0], w.shape[1])
+        return w.scalars.withUnsafeBufferPointer { wp in v.withUnsafeBufferPointer { vp in
+            (0..<rows).map { i in
+                // Eight independent partial sums, so the dot product is not one serial chain of adds.
+                let row = wp.baseAddress! + i * cols
+                var acc = SIMD8<Double>()
+                var j = 0
+                while j + 8 <= cols {
+                    acc = acc.addingProduct(UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Double>.self),
+                                            UnsafeRawPointer(vp.baseAddress! + j).loadUnaligned(as: SIMD8<Double>.self))
+                    j += 8
+                }
+                var s = acc.sum()
+                while j < cols { s += row[j] * vp[j]; j += 1 }
+                return s
+            }
+        } }
     }
+
+    /// Wᵀ·u for a [rows, cols] matrix (row-major): rows scaled and summed, contiguous inner loop.
     public static func matTVec(_ w: Tensor<Double>, _ u: [Double]) -> [Double] {
-        var out = [Double](repeating: 0, count: w.shape[1])
-        for i in 0..<w.shape[0] { for j in 0..<w.shape[1] { out[j] += w.scalars[i * w.shape[1] + j] * u[i] } }
+        let (rows, cols) = (w.shape[0], w.shape[1])
+        var out = [Double](repeating: 0, count: cols)
+        w.scalars.withUnsafeBufferPointer { wp in out.withUnsafeMutableBufferPointer { op in
+            for i in 0..<rows {
+                let row = wp.baseAddress! + i * cols, ui = u[i]
+                for j in 0..<cols { op[j] += row[j] * ui }
+            }
+        } }
         return out
     }
 }
