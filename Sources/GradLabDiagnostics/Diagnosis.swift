@@ -86,7 +86,6 @@ public enum Diagnosis {
         for i in steps.indices {
             for v in check(steps, upTo: i, t) where found[v.kind] == nil { found[v.kind] = v }
         }
-        // Exploding by ratio needs confirmation (rule 5's gate); a confirmed blow-up also makes it stand.
         return Verdict.Kind.allCases.compactMap { found[$0] }
     }
 

@@ -77,25 +77,28 @@ public final class Probe {
             blockOfDense[block.denseIndex] = b
             if let a = block.activationIndex { blockOfActivation[a] = b }
         }
-        model.boundaryObservers.append { [unowned self] i, v in if self.probing { self.timed { self.observe(i, v) } } }
+        // Weak: a probe that is dropped leaves a harmless observer behind, not a dangling one.
+        model.boundaryObservers.append { [weak self] i, v in
+            guard let self, self.probing else { return }
+            self.timed { self.observe(i, v) }
+        }
     }
 
     deinit { try? sink?.close() }
 
     public var layerNames: [String] { blocks.map { "layers.\($0.denseIndex)" } }
-    public var activations: [ActivationKind?] { blocks.map(\.activation) }
 
     /// Hooks the probe into a trainer: every `options.every` steps (and step 0) are measured.
     public func attach(to trainer: Trainer<Float>) {
         ownGradientSummaries = false
-        trainer.onStepStart.append { [unowned self, unowned trainer] step in
-            guard step % self.options.every == 0 else { return }
+        trainer.onStepStart.append { [weak self, unowned trainer] step in
+            guard let self, step % self.options.every == 0 else { return }
             self.begin()
             // Plain SGD's update is −lr·g: its norm follows from the gradient's, no measuring pass.
             trainer.optimizer.measureUpdates = trainer.optimizer.rule.linearUpdateScale(lr: 1) == nil
         }
-        trainer.onStep.append { [unowned self, unowned trainer] record in
-            guard self.probing else { return }
+        trainer.onStep.append { [weak self, unowned trainer] record in
+            guard let self, self.probing else { return }
             trainer.optimizer.measureUpdates = false
             // The trainer already summarized every parameter gradient while it was in cache.
             for (p, s) in trainer.gradientSummaries { self.parameterGradient(p, s) }
@@ -125,10 +128,11 @@ public final class Probe {
         let tape = v.tape
         if ownGradientSummaries && hookedTape !== tape {
             hookedTape = tape
-            tape.parameterGradientObservers.append { [unowned self] p, g in self.parameterGradient(ObjectIdentifier(p), g.summary()) }
+            tape.parameterGradientObservers.append { [weak self] p, g in self?.parameterGradient(ObjectIdentifier(p), g.summary()) }
         }
         if let b = blockOfDense[index] {
-            tape.onGradient(of: v) { [unowned self] g in
+            tape.onGradient(of: v) { [weak self] g in
+                guard let self else { return }
                 let d = self.timed { g.moments(sumOfSquaresOnly: true) }
                 self.pending?[b].deltaNorm = d.norm
                 self.pending?[b].deltaNonFinite = d.nonFinite

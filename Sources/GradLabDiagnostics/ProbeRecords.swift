@@ -51,7 +51,8 @@ public struct LayerStats: Codable, Equatable, Sendable {
 }
 
 /// One probed step: the training metrics and every layer's statistics (`"type": "step"` in JSON
-/// Lines, written before its layers).
+/// Lines, written before its layers). In `gradlab diagnose` streams the first record is the look
+/// before training (one forward/backward, nothing updated), then the probed training steps.
 public struct ProbeStep: Codable, Equatable, Sendable {
     public var step: Int
     public var loss: Double

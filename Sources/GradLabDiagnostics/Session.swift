@@ -26,18 +26,17 @@ public struct DiagnosticRun {
         var c = config
         if let steps { c.steps = steps }
         let (trainer, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
+        // One probe for both phases: the look before training, then every probed training step,
+        // all in one stream (the first record is the look before training).
         let probe = try Probe(model: trainer.model, options: Probe.Options(every: every, jacobian: jacobian), jsonl: jsonl)
         // A fixed probe batch: the first rows of the training set, the same for every run.
         let batch = train.subset(Array(0..<Swift.min(256, train.count)))
         probe.lastBatch = batch
         let initial = probe.measureOnce(trainer: trainer, batch: batch)
         let prediction = Diagnosis.predict(initial, thresholds: thresholds)
-        let measured = try Probe(model: trainer.model, options: Probe.Options(every: every, jacobian: jacobian), jsonl: nil)
-        measured.lastBatch = batch
-        measured.onRecord = probe.onRecord
-        measured.attach(to: trainer)
+        probe.attach(to: trainer)
         let history = try trainer.fit(train, steps: c.steps, progress: progress)
-        let verdicts = Diagnosis.run(measured.steps, thresholds: thresholds)
-        return DiagnosticRun(config: c, prediction: prediction, verdicts: verdicts, probe: measured, history: history, initial: initial)
+        let verdicts = Diagnosis.run(Array(probe.steps.dropFirst()), thresholds: thresholds)
+        return DiagnosticRun(config: c, prediction: prediction, verdicts: verdicts, probe: probe, history: history, initial: initial)
     }
 }

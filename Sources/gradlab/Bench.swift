@@ -48,15 +48,14 @@ struct Bench: ParsableCommand {
             for r in try names[0].run(threads: threadCounts[0], steps: steps, sizes: sizeList) { print(r.jsonLine) }
             return
         }
-        try Backend.load(kind)  // fail early with a clear message if the library is missing
-        if !json { print("gradlab \(GradLabCLI.version) bench — backend \(try Backend.load(kind)), \(ProcessInfo.processInfo.activeProcessorCount) cores\n") }
-        var rows: [BenchResult] = []
+        let selected = try Backend.load(kind)   // fail early with a clear message if the library is missing
+        if !json { print("gradlab \(GradLabCLI.version) bench — backend \(selected), \(ProcessInfo.processInfo.activeProcessorCount) cores\n") }
         for w in names { for t in threadCounts {
             var args = ["bench", "--child", "--workload", w.rawValue, "--threads", "\(t)", "--sizes", sizes, "--backend", backend]
             if let steps { args += ["--steps", "\(steps)"] }
             let out = try runSelf(args)
             for line in out.split(separator: "\n") {
-                if json { print(line) } else if let r = BenchResult(jsonLine: String(line)) { rows.append(r); print(r.tableRow) }
+                if json { print(line) } else if let r = BenchResult(jsonLine: String(line)) { print(r.tableRow) }
             }
         } }
     }

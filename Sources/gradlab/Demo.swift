@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GradLab
+import GradLabDiagnostics
 
 /// `gradlab demo`: the same deep network trained twice on the digits — once set up so its
 /// gradients vanish, once with a remedy — with the per-layer gradient picture of each.
@@ -48,13 +49,9 @@ final class DemoRun {
     init(name: String, config: RunConfig) throws {
         self.name = name; self.config = config
         (trainer, trainSet, test) = try config.build()
-        // One forward/backward on a fixed batch: the per-layer gradient picture before training.
-        let batch = trainSet.subset(Array(0..<256))
-        let tape = Tape<Float>()
-        trainer.model.zeroGrad()
-        tape.backward(from: trainer.loss(batch, tape: tape).loss)
-        initialGradNorms = trainer.model.namedParameters.filter { $0.name.hasSuffix("weight") }.map { $0.parameter.grad?.norm ?? 0 }
-        trainer.model.zeroGrad()
+        // The probe's look before training, on a fixed batch: the per-layer gradient picture.
+        let look = try Probe(model: trainer.model).measureOnce(trainer: trainer, batch: trainSet.subset(Array(0..<256)))
+        initialGradNorms = look.layers.map(\.gradNorm)
     }
 
     func train() throws {

@@ -51,7 +51,7 @@ struct Diagnose: ParsableCommand {
             print(String(data: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), encoding: .utf8)!)
         } else {
             print("\nGradient reaching each layer's weights at step 0 (‖∂L/∂W‖, input layer first):")
-            print(GradientChart.render(names: run.probe.layerNames.map { _ in "" }.enumerated().map { "\($0.offset + 1)" },
+            print(GradientChart.render(names: run.initial.layers.map { "\($0.layer)" },
                                        values: run.initial.layers.map(\.gradNorm)))
             if let overlay { print("\n" + overlay.text) }
             if run.healthy {

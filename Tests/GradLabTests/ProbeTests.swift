@@ -102,9 +102,10 @@ final class ProbeTests: XCTestCase {
         XCTAssertTrue(vanishing!.predicted)
         XCTAssertTrue(vanishing!.layers.contains(1))
         XCTAssertTrue(vanishing!.evidence.contains("per layer"), vanishing!.evidence)
-        // The stream: the step-0 look, one "step" line then 13 "layer" lines.
+        // The stream: the look before training, then training steps 0, 3, 6, 9 — each one "step"
+        // line followed by 13 "layer" lines.
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(lines.count, 14)
+        XCTAssertEqual(lines.count, 5 * 14)
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
         XCTAssertEqual(first["type"] as? String, "step")
         let layer = try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as! [String: Any]
@@ -114,8 +115,8 @@ final class ProbeTests: XCTestCase {
         }
         XCTAssertEqual(layer["name"] as? String, "layers.0")
         // Training steps 0, 3, 6, 9 were probed, with update norms from the optimizer.
-        XCTAssertEqual(run.probe.steps.map(\.step), [0, 3, 6, 9])
-        XCTAssertTrue(run.probe.steps[1].layers.allSatisfy { $0.updateNorm.isFinite && $0.updateNorm > 0 })
+        XCTAssertEqual(run.probe.steps.map(\.step), [0, 0, 3, 6, 9])
+        XCTAssertTrue(run.probe.steps[2].layers.allSatisfy { $0.updateNorm.isFinite && $0.updateNorm > 0 })
     }
 
     func testBufferSummaryCountsAndNeverHidesNonFinite() {

@@ -40,8 +40,6 @@ public final class Trainer<S: Scalar> {
     public private(set) var gradientSummaries: [ObjectIdentifier: BufferSummary] = [:]
     /// Called with the step number before its forward pass (e.g. to switch probes on).
     public var onStepStart: [(Int) -> Void] = []
-    /// Called after each forward pass (with the tape, before backward), e.g. to attach probes.
-    public var onForward: [(Int, Tape<S>) -> Void] = []
     /// Called after backward and clipping, before the update (gradients are in `Parameter.grad`).
     public var beforeUpdate: [(Int) -> Void] = []
     /// Called at the end of every step.
@@ -66,7 +64,6 @@ public final class Trainer<S: Scalar> {
         for f in onStepStart { f(s) }
         let tape = Tape<S>(rng: SeededRandom.derived(seed: seed, 0xD20, UInt64(s)))
         let (loss, acc) = loss(batch, tape: tape)
-        for f in onForward { f(s, tape) }
         optimizer.zeroGrad()
         // Summarize each parameter's gradient the moment it is complete (still in cache); the
         // global norm then needs no second pass over cold gradients, and probes reuse them.
