@@ -70,6 +70,7 @@ let package = Package(
         .testTarget(
             name: "GradLabTests",
             dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory"],
+            resources: [.copy("Fixtures")],
             swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v5]

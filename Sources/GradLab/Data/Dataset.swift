@@ -5,6 +5,8 @@ public struct Dataset<S: Scalar> {
         case classes([Int], classes: Int)
         /// Real-valued targets [n, outputs].
         case values(Tensor<S>)
+        /// One class per time step: labels[i·steps + t] for sample i (sequence-to-sequence tasks).
+        case sequenceClasses([Int], classes: Int, steps: Int)
     }
     public var features: Tensor<S>
     public var targets: Targets
@@ -14,8 +16,9 @@ public struct Dataset<S: Scalar> {
         guard features.rank == 2 else { throw GradLabError.data("\(name): features must be [samples, features], got \(features.shape)") }
         let n = features.shape[0]
         switch targets {
-        case let .classes(labels, classes):
-            guard labels.count == n else { throw GradLabError.data("\(name): \(labels.count) labels for \(n) samples") }
+        case let .classes(labels, classes), let .sequenceClasses(labels, classes, _):
+            let perSample = targets.stepsPerSample
+            guard labels.count == n * perSample else { throw GradLabError.data("\(name): \(labels.count) labels for \(n) samples of \(perSample) steps") }
             if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= classes }) {
                 throw GradLabError.data("\(name): row \(bad + 1): label \(labels[bad]) outside 0..<\(classes)")
             }
@@ -35,9 +38,9 @@ public struct Dataset<S: Scalar> {
     public var inputSize: Int { features.shape[1] }
     /// Number of classes, or the number of regression outputs.
     public var outputSize: Int {
-        switch targets { case .classes(_, let c): return c; case .values(let t): return t.shape[1] }
+        switch targets { case .classes(_, let c), .sequenceClasses(_, let c, _): return c; case .values(let t): return t.shape[1] }
     }
-    public var isClassification: Bool { if case .classes = targets { return true }; return false }
+    public var isClassification: Bool { if case .values = targets { return false }; return true }
 
     /// The rows `indices`, in that order.
     public func subset(_ indices: [Int]) -> Dataset {
@@ -45,6 +48,7 @@ public struct Dataset<S: Scalar> {
         switch targets {
         case let .classes(l, c): t = .classes(indices.map { l[$0] }, classes: c)
         case let .values(v): t = .values(v.gatherRows(indices))
+        case let .sequenceClasses(l, c, k): t = .sequenceClasses(indices.flatMap { l[($0 * k)..<($0 * k + k)] }, classes: c, steps: k)
         }
         return try! Dataset(name: name, features: features.gatherRows(indices), targets: t)
     }
@@ -71,4 +75,9 @@ public struct Dataset<S: Scalar> {
         } }
         return out
     }
+}
+
+extension Dataset.Targets {
+    /// Labels per sample: the number of steps for per-step classes, else 1.
+    public var stepsPerSample: Int { if case let .sequenceClasses(_, _, k) = self { return k }; return 1 }
 }

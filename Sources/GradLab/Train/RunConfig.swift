@@ -6,6 +6,19 @@ import Foundation
 public struct RunConfig: Codable, Equatable, Sendable {
     public var data = "digits"
     public var samples = 2000
+    /// "mlp" or a recurrent cell (rnn-tanh, rnn-relu, lstm, gru); recurrent models need a
+    /// sequence task as data, use `width` hidden units and stack `depth` recurrent layers.
+    public var model = "mlp"
+    /// Sequence length T of the sequence tasks.
+    public var seqLen = 100
+    public var recurrentInit = "torch-default"
+    /// Radius of identity/orthogonal/gaussian-radius recurrent inits, or the std of "gaussian".
+    public var recurrentScale: Double? = nil
+    /// Std of N(0, std²) input weights of recurrent layers (default: U(±1/√H)).
+    public var inputStd: Double? = nil
+    public var forgetBias: Double? = nil
+    /// Truncated BPTT: detach the recurrent state every k steps.
+    public var tbptt: Int? = nil
     public var depth = 2
     public var width = 128
     public var activation = "relu"
@@ -35,12 +48,17 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case data, samples, depth, width, activation, initializer = "init", sigmaW2 = "sigma-w2", sigmaB2 = "sigma-b2"
+        case data, samples, model, seqLen = "seq-len", recurrentInit = "recurrent-init", recurrentScale = "recurrent-scale"
+        case inputStd = "input-std", forgetBias = "forget-bias", tbptt, depth, width, activation, initializer = "init", sigmaW2 = "sigma-w2", sigmaB2 = "sigma-b2"
         case dropout, biasInit = "bias-init", inputScale = "input-scale", inputShift = "input-shift", optimizer, lr, momentum, weightDecay = "weight-decay", schedule, warmup
         case clipNorm = "clip-norm", clipValue = "clip-value", steps, batch, seed, evalEvery = "eval-every", threads
     }
 
-    public static let dataNames = ["digits", "spirals", "circles", "blobs", "xor", "parity", "teacher", "csv:<file>", "idx:<images>,<labels>"]
+    public static let dataNames = ["digits", "spirals", "circles", "blobs", "xor", "parity", "teacher"]
+        + SequenceTask.allCases.map(\.rawValue) + ["csv:<file>", "idx:<images>,<labels>"]
+    public static let modelNames = ["mlp"] + RecurrentCell.allCases.map(\.rawValue)
+    /// The sequence task named by `data`, if it is one.
+    public var sequenceTask: SequenceTask? { SequenceTask(rawValue: data) }
     public static let optimizerNames = ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"]
     public static let scheduleNames = ["constant", "step", "cosine"]
 
@@ -71,6 +89,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
         func v<T: Decodable>(_ k: CodingKeys, _ d: T) throws -> T { try c.decodeIfPresent(T.self, forKey: k) ?? d }
         let d = RunConfig()
         data = try v(.data, d.data); samples = try v(.samples, d.samples); depth = try v(.depth, d.depth)
+        model = try v(.model, d.model); seqLen = try v(.seqLen, d.seqLen); recurrentInit = try v(.recurrentInit, d.recurrentInit)
+        recurrentScale = try c.decodeIfPresent(Double.self, forKey: .recurrentScale); inputStd = try c.decodeIfPresent(Double.self, forKey: .inputStd)
+        forgetBias = try c.decodeIfPresent(Double.self, forKey: .forgetBias); tbptt = try c.decodeIfPresent(Int.self, forKey: .tbptt)
         width = try v(.width, d.width); activation = try v(.activation, d.activation)
         initializer = try v(.initializer, d.initializer); sigmaW2 = try v(.sigmaW2, d.sigmaW2); sigmaB2 = try v(.sigmaB2, d.sigmaB2)
         dropout = try v(.dropout, d.dropout); biasInit = try c.decodeIfPresent(Double.self, forKey: .biasInit)
@@ -88,6 +109,17 @@ public struct RunConfig: Codable, Equatable, Sendable {
         try need(Self.dataNames.dropLast(2).contains(data) || data.hasPrefix("csv:") || data.hasPrefix("idx:"),
                  "data '\(data)' is not known; allowed: \(Self.dataNames.joined(separator: ", "))")
         try need(samples >= 4, "samples \(samples) must be ≥ 4")
+        try need(Self.modelNames.contains(model), "model '\(model)' is not known; allowed: \(Self.modelNames.joined(separator: ", "))")
+        try need(model == "mlp" || sequenceTask != nil,
+                 "model '\(model)' reads sequences; set data to a sequence task: \(SequenceTask.allCases.map(\.rawValue).joined(separator: ", "))")
+        let shortest = sequenceTask == .adding1997 || sequenceTask == .multiplication ? 22 : 10
+        try need(seqLen >= shortest && seqLen <= 100_000, "seq-len \(seqLen) must be in \(shortest)…100000 for \(data)")
+        _ = try RecurrentInit.named(recurrentInit, scale: recurrentScale)
+        try need(recurrentScale.map { $0 > 0 && $0.isFinite } ?? true, "recurrent-scale must be a positive number")
+        try need(inputStd.map { $0 > 0 && $0.isFinite } ?? true, "input-std must be a positive number")
+        try need(forgetBias.map(\.isFinite) ?? true, "forget-bias must be a finite number")
+        try need(tbptt.map { $0 >= 1 } ?? true, "tbptt \(tbptt ?? 0) must be ≥ 1 step")
+        try need(model == "mlp" || depth >= 1, "depth \(depth): a recurrent model needs ≥ 1 recurrent layer")
         try need(depth >= 0 && depth <= 10_000, "depth \(depth) must be in 0…10000 (hidden layers)")
         try need(width >= 1 && width <= 1 << 16, "width \(width) must be in 1…65536")
         try need(ActivationKind(rawValue: activation) != nil,
@@ -129,6 +161,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
     func loadRawData<S: Scalar>() throws -> (train: Dataset<S>, test: Dataset<S>) {
         let testN = Swift.max(samples / 4, 4)
         func synth(_ f: (Int, UInt64) -> Dataset<S>) -> (Dataset<S>, Dataset<S>) { (f(samples, seed &+ 1000), f(testN, seed &+ 2000)) }
+        if let task = sequenceTask {
+            return (task.generate(samples: samples, length: seqLen, seed: seed &+ 1000), task.generate(samples: testN, length: seqLen, seed: seed &+ 2000))
+        }
         switch data {
         case "digits": return try Digits.load()
         case "spirals": return synth { SyntheticData.twoSpirals(samples: $0, seed: $1) }
@@ -157,6 +192,12 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     public func makeModel<S: Scalar>(inputs: Int, outputs: Int) throws -> Sequential<S> {
         var rng = SeededRandom.derived(seed: seed, 0x1417)
+        if let cell = RecurrentCell(rawValue: self.model), let task = sequenceTask {
+            return Sequential<S>.recurrent(cell, features: task.features, steps: task.steps(seqLen), hidden: width, layers: depth,
+                                           outputs: outputs, everyStep: task == .copy,
+                                           recurrentInit: try RecurrentInit.named(recurrentInit, scale: recurrentScale),
+                                           inputStd: inputStd, forgetBias: forgetBias, truncation: tbptt, rng: &rng)
+        }
         let model = Sequential<S>.mlp(inputs: inputs, width: width, depth: depth, outputs: outputs,
                                       activation: ActivationKind(rawValue: activation)!, initializer: try makeInitializer(),
                                       dropout: dropout, rng: &rng)

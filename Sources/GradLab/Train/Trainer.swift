@@ -53,7 +53,8 @@ public final class Trainer<S: Scalar> {
     public func loss(_ batch: Dataset<S>, tape: Tape<S>) -> (loss: Var<S>, accuracy: Double?) {
         let out = model(tape.constant(batch.features))
         switch batch.targets {
-        case let .classes(labels, _): return (out.softmaxCrossEntropy(labels: labels), accuracy(logits: out.value, labels: labels))
+        case let .classes(labels, _), let .sequenceClasses(labels, _, _):
+            return (out.softmaxCrossEntropy(labels: labels), accuracy(logits: out.value, labels: labels))
         case let .values(t): return (out.mseLoss(t), nil)
         }
     }
