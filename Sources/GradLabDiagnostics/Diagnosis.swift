@@ -74,6 +74,10 @@ public struct DiagnosisThresholds: Codable, Equatable, Sendable {
     /// Rule 11: a layer is unchanged when ‖ΔW‖ ≤ absolute + relative·‖W‖ on every check of the window.
     public var unchangedAbsolute = 1e-8
     public var unchangedRelative = 1e-7
+    /// Through time (recurrent layers): ‖∂L/∂h_1‖/‖∂L/∂h_T‖ below this is vanishing, above
+    /// `explodingTimeRatio` exploding, when it holds on `window` consecutive checks (or at step 0).
+    public var vanishingTimeRatio = 1e-4
+    public var explodingTimeRatio = 1e4
     /// Trend rules and "unchanged" look at this many consecutive checks.
     public var window = 5
     public init() {}
@@ -100,6 +104,7 @@ public enum Diagnosis {
         if let v = dead(layers, t, step: step0.step) { out.append(v) }
         if let v = saturated(layers, t, step: step0.step) { out.append(v) }
         if let v = symmetric(layers, step: step0.step) { out.append(v) }
+        out += throughTime([step0], upTo: 0, t)
         return out.map { var v = $0; v.predicted = true; return v }
     }
 
@@ -115,6 +120,7 @@ public enum Diagnosis {
         // (zero gradients, dead units), not a cause.
         if steps[...i].contains(where: { $0.firstNonFinite != nil || !$0.loss.isFinite }) { return out }
         if let v = vanishing(layers, t, step: s.step) { out.append(v) }
+        out += throughTime(steps, upTo: i, t)
         if let v = layers.first(where: { $0.gradMeanAbs < t.vanishingMeanAbs && $0.gradNonFinite == 0 && $0.layer < layers.count }) {
             let tiny = layers.filter { $0.gradMeanAbs < t.vanishingMeanAbs && $0.layer < layers.count }.map(\.layer)
             out.append(Verdict(kind: .vanishing, layers: tiny, firstStep: s.step, predicted: false,
@@ -145,6 +151,42 @@ public enum Diagnosis {
         if let v = unchanged(steps, upTo: i, t) { out.append(v) }
         if let v = plateau(steps, upTo: i, t) { out.append(v) }
         return out
+    }
+
+    /// Vanishing and exploding through time in recurrent layers: the same product of factors,
+    /// one per time step instead of one per layer (Bengio et al. 1994; Pascanu et al. 2013).
+    static func throughTime(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds) -> [Verdict] {
+        let s = steps[i], recent = steps[Swift.max(0, i - t.window + 1)...i]
+        return s.time.compactMap { r -> Verdict? in
+            func holds(_ test: (Double) -> Bool) -> Bool {
+                recent.allSatisfy { step in step.time.first { $0.name == r.name }.map { test($0.firstToLast) } ?? false }
+            }
+            let vanishing = holds { $0 < t.vanishingTimeRatio }, exploding = holds { $0 > t.explodingTimeRatio }
+            guard vanishing || exploding, r.firstToLast.isFinite else { return nil }
+            let T = r.gradNormByTime.count
+            let perStep = Foundation.pow(r.firstToLast, 1 / Double(Swift.max(T - 1, 1)))
+            var evidence = String(format: "in %@ (%@) the gradient at step 1 is %.1e of the gradient at step %d: ×%.3f per step back over %d steps",
+                                  r.name, r.cell, r.firstToLast, T, perStep, T - 1)
+            if let rho = r.spectralRadius, let sigma = r.sigmaMax {
+                evidence += String(format: "; recurrent weights: spectral radius %.2f, σ_max %.2f", rho, sigma)
+            }
+            if r.cell == "lstm" || r.cell == "gru" {
+                evidence += String(format: "; %.0f%% of %@ gates below 0.05", r.gateNearZero * 100, r.cell == "lstm" ? "forget" : "update")
+            } else if r.hiddenSaturated > 0.05 {
+                evidence += String(format: "; %.0f%% of hidden units %@", r.hiddenSaturated * 100, r.cell == "rnn-relu" ? "at 0" : "saturated")
+            }
+            let remedies = vanishing
+                ? ["use an LSTM or GRU (--model lstm --forget-bias 1): the cell state carries the gradient additively",
+                   "use an identity-initialized ReLU RNN (IRNN: --model rnn-relu --recurrent-init identity --input-std 0.001)",
+                   "initialize the recurrence orthogonal at spectral radius 1 (--recurrent-init orthogonal)"]
+                : ["clip gradients by global norm (--clip-norm 1)", "scale the recurrent weights below spectral radius 1 (--recurrent-init orthogonal --recurrent-scale 0.95)",
+                   "lower the learning rate ×10 (--lr)"]
+            return Verdict(kind: vanishing ? .vanishing : .exploding, layers: [], firstStep: s.step, predicted: false, evidence: evidence,
+                           explanation: vanishing
+                            ? "back-propagation through time multiplies one Jacobian per step; below 1 on average, their product wipes out what early steps could learn, so long-range dependencies are never learned."
+                            : "one Jacobian per step, above 1 on average, multiplies into a huge gradient for early steps; updates overshoot unless clipped.",
+                           remedies: remedies)
+        }
     }
 
     static func nonFinite(_ s: ProbeStep) -> Verdict? {

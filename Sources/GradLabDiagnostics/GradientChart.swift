@@ -16,4 +16,33 @@ public enum GradientChart {
             return "\(label) \(String(repeating: "█", count: n))\(String(repeating: " ", count: width - n)) \(String(format: "%.2e", v))"
         }.joined(separator: "\n") + "\n" + String(repeating: " ", count: nameWidth + 1) + String(format: "log scale: %.1e … %.1e", finite.min() ?? 0, finite.max() ?? 0)
     }
+
+    /// Shades from weakest to strongest, for heat strips.
+    static let shades = Array(" .:-=+*#%@")
+
+    /// One row of shaded cells for ‖∂L/∂h_t‖ over time (t = 1 on the left), `decades` decades
+    /// below `top` mapped onto the shades; longer sequences are averaged (in log) into `width`
+    /// cells. NaN/Inf cells show as "!".
+    public static func timeStrip(_ values: [Double], top: Double, decades: Double = 12, width: Int = 60) -> String {
+        let cells = Swift.min(width, values.count), logTop = Foundation.log10(top)
+        return String((0..<cells).map { c -> Character in
+            let part = values[(c * values.count / cells)..<((c + 1) * values.count / cells)]
+            if part.contains(where: { !$0.isFinite }) { return "!" }
+            let logs = part.map { Foundation.log10(Swift.max($0, 1e-300)) }
+            let level = (logs.reduce(0, +) / Double(logs.count) - logTop) / decades + 1
+            return shades[Swift.min(shades.count - 1, Swift.max(0, Int((level * Double(shades.count - 1)).rounded())))]
+        })
+    }
+
+    /// The through-time picture: one strip per recurrent layer (or per step of history), with the
+    /// scale stated.
+    public static func renderTime(names: [String], rows: [[Double]], decades: Double = 12, width: Int = 60) -> String {
+        let top = rows.flatMap { $0 }.filter { $0.isFinite }.max() ?? 1
+        let nameWidth = names.map(\.count).max() ?? 1
+        var out = zip(names, rows).map { name, r in
+            name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + " |" + timeStrip(r, top: top, decades: decades, width: width) + "|"
+        }
+        out.append(String(repeating: " ", count: nameWidth + 2) + "t = 1 → T; shades \"\(String(shades))\" span 1e-\(Int(decades)) … 1 × \(String(format: "%.1e", top))")
+        return out.joined(separator: "\n")
+    }
 }

@@ -16,6 +16,9 @@ public final class Probe {
         /// Also measure Jacobian spectra (power iteration; costs several extra passes).
         public var jacobian = false
         public var jacobianSamples = 4
+        /// Recurrent layers: measure the recurrent block's spectral radius and σ_max every this
+        /// many steps (a few H³ operations each).
+        public var spectralEvery = 50
         public init(every: Int = 1, jacobian: Bool = false) { self.every = every; self.jacobian = jacobian }
     }
 
@@ -40,6 +43,13 @@ public final class Probe {
     private var ownGradientSummaries = true
     private var parameterSlots: [ObjectIdentifier: (block: Int, isWeight: Bool)] = [:]
     private let sink: FileHandle?
+    /// Recurrent layers (index in model.layers) and what the current step measured in them.
+    private let recurrent: [(index: Int, layer: Recurrent<Float>)]
+    private var pendingTime: [TimeStats?] = []
+    private var pendingForward: [RecurrentForwardStats?] = []
+    private var recurrentSlots: [ObjectIdentifier: (slot: Int, isHH: Bool)] = [:]
+    private var lastSpectra: [(Double, Double)?] = []
+    private var hhNorms: [Int: Double] = [:], ihNorms: [Int: Double] = [:]
     /// CPU time spent inside the probe's own callbacks so far (its cost, measured directly).
     public private(set) var busySeconds = 0.0
     @inline(__always) private func timed<T>(_ body: () -> T) -> T {
@@ -63,6 +73,8 @@ public final class Probe {
         }
         guard !blocks.isEmpty else { throw GradLabError.invalid("the probe needs a model with Dense layers") }
         self.blocks = blocks
+        recurrent = model.layers.enumerated().compactMap { i, l in (l as? Recurrent<Float>).map { (i, $0) } }
+        lastSpectra = recurrent.map { _ in nil }
         for (b, block) in blocks.enumerated() {
             parameterSlots[ObjectIdentifier(block.dense.weight)] = (b, true)
             if let bias = block.dense.bias { parameterSlots[ObjectIdentifier(bias)] = (b, false) }
@@ -76,6 +88,18 @@ public final class Probe {
         for (b, block) in blocks.enumerated() {
             blockOfDense[block.denseIndex] = b
             if let a = block.activationIndex { blockOfActivation[a] = b }
+        }
+        for (slot, r) in recurrent.enumerated() {
+            recurrentSlots[ObjectIdentifier(r.layer.weightHH)] = (slot, true)
+            recurrentSlots[ObjectIdentifier(r.layer.weightIH)] = (slot, false)
+            r.layer.observers.timeGradients = { [weak self] norms in
+                guard let self, self.probing else { return }
+                self.pendingTime[slot] = TimeStats(step: 0, name: "layers.\(r.index)", cell: r.layer.cell.rawValue, gradNormByTime: norms)
+            }
+            r.layer.observers.forward = { [weak self] stats in
+                guard let self, self.probing else { return }
+                self.pendingForward[slot] = stats
+            }
         }
         // Weak: a probe that is dropped leaves a harmless observer behind, not a dangling one.
         model.boundaryObservers.append { [weak self] i, v in
@@ -120,6 +144,7 @@ public final class Probe {
 
     private func begin() {
         probing = true
+        pendingTime = recurrent.map { _ in nil }; pendingForward = pendingTime.map { _ in nil }
         pending = blocks.map { LayerStats(step: 0, layer: $0.layer, name: "layers.\($0.denseIndex)", activation: $0.activation?.rawValue) }
     }
 
@@ -158,7 +183,12 @@ public final class Probe {
     }
 
     private func parameterGradient(_ id: ObjectIdentifier, _ s: BufferSummary) {
-        guard probing, let slot = parameterSlots[id] else { return }
+        guard probing else { return }
+        if let r = recurrentSlots[id] {
+            if r.isHH { hhNorms[r.slot] = s.norm } else { ihNorms[r.slot] = s.norm }
+            return
+        }
+        guard let slot = parameterSlots[id] else { return }
         if slot.isWeight {
             pending?[slot.block].gradNorm = s.norm
             pending?[slot.block].gradRMS = s.rms
@@ -211,6 +241,7 @@ public final class Probe {
             layers[l].gainProduct = layers[l].deltaNorm / top
         }
         var record = ProbeStep(step: step, loss: loss, accuracy: accuracy, gradNorm: gradNorm, learningRate: learningRate, layers: layers)
+        record.time = timeStats(step: step)
         if options.jacobian, let batch = batch ?? lastBatch {
             let spectra = JacobianSpectra.measure(blocks: blocks.map { ($0.dense, $0.activation) }, input: batch.features,
                                                   samples: options.jacobianSamples)
@@ -225,6 +256,24 @@ public final class Probe {
         write(record)
         for f in onRecord { f(record) }
         return record
+    }
+
+    private func timeStats(step: Int) -> [TimeStats] {
+        var out: [TimeStats] = []
+        for (slot, r) in recurrent.enumerated() {
+            guard var t = pendingTime[slot] else { continue }
+            t.step = step
+            t.weightHHGradNorm = hhNorms[slot] ?? 0; t.weightIHGradNorm = ihNorms[slot] ?? 0
+            if let f = pendingForward[slot] { t.gateNearZero = f.gateNearZero; t.gateNearOne = f.gateNearOne; t.hiddenSaturated = f.hiddenSaturated }
+            if lastSpectra[slot] == nil || step % options.spectralEvery == 0 {
+                let (w, h) = (r.layer.stateBlock, r.layer.hiddenSize)
+                lastSpectra[slot] = timed { (Spectral.spectralRadius(w, n: h), Spectral.largestSingularValue(w, rows: h, cols: h)) }
+            }
+            t.spectralRadius = lastSpectra[slot]?.0; t.sigmaMax = lastSpectra[slot]?.1
+            out.append(t)
+        }
+        hhNorms.removeAll(keepingCapacity: true); ihNorms.removeAll(keepingCapacity: true)
+        return out
     }
 
     /// The batch Jacobian spectra are taken on, when probing a trainer (set by the caller).
@@ -245,9 +294,10 @@ public final class Probe {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        var head = record; head.layers = []
+        var head = record; head.layers = []; head.time = []
         var out = jsonLine(enc, head, type: "step")
         for l in record.layers { out += jsonLine(enc, l, type: "layer") }
+        for t in record.time { out += jsonLine(enc, t, type: "time") }
         sink.write(out.data(using: .utf8)!)
     }
 

@@ -63,9 +63,11 @@ public struct ProbeStep: Codable, Equatable, Sendable {
     /// Whole-network input–output Jacobian (opt-in).
     public var jacobianSigmaMax: Double?
     public var jacobianMeanSquaredSigma: Double?
+    /// Through-time statistics of each recurrent layer (`"type": "time"` records in JSON Lines).
+    public var time: [TimeStats] = []
 
     enum CodingKeys: String, CodingKey {
-        case step, loss, accuracy, gradNorm = "grad_norm", learningRate = "learning_rate", layers
+        case step, loss, accuracy, gradNorm = "grad_norm", learningRate = "learning_rate", layers, time
         case jacobianSigmaMax = "jacobian_sigma_max", jacobianMeanSquaredSigma = "jacobian_mean_sq_sigma"
     }
 
@@ -75,5 +77,43 @@ public struct ProbeStep: Codable, Equatable, Sendable {
         if let l = layers.first(where: { $0.activationNonFinite > 0 }) { return (l.layer, "forward") }
         if let l = layers.last(where: { $0.deltaNonFinite > 0 || $0.gradNonFinite > 0 }) { return (l.layer, "backward") }
         return nil
+    }
+}
+
+
+/// What the probe measured through time in one recurrent layer at one step (`"type": "time"`).
+///
+/// `grad_norm_by_time[t]` is ‖∂L/∂h_t‖ for t = 1…T (the whole gradient reaching step t's hidden
+/// state, over the batch); `gain_by_time[t]` = ‖∂L/∂h_t‖/‖∂L/∂h_{t+1}‖, the factor one step of
+/// recurrence multiplies in going back; `first_to_last` = ‖∂L/∂h_1‖/‖∂L/∂h_T‖, their product.
+/// `spectral_radius` and `sigma_max` describe the recurrent block that carries the state (RNN
+/// W_hh; LSTM/GRU its g/n block), measured every few probed steps; gate fields are the LSTM forget
+/// gate's (GRU: update gate's) fractions below 0.05 and above 0.95.
+public struct TimeStats: Codable, Equatable, Sendable {
+    public var step: Int
+    public var name: String
+    public var cell: String
+    public var gradNormByTime: [Double]
+    public var gainByTime: [Double]
+    public var firstToLast: Double
+    public var weightHHGradNorm: Double = 0
+    public var weightIHGradNorm: Double = 0
+    public var spectralRadius: Double?
+    public var sigmaMax: Double?
+    public var gateNearZero: Double = 0
+    public var gateNearOne: Double = 0
+    public var hiddenSaturated: Double = 0
+
+    public init(step: Int, name: String, cell: String, gradNormByTime: [Double]) {
+        self.step = step; self.name = name; self.cell = cell; self.gradNormByTime = gradNormByTime
+        gainByTime = zip(gradNormByTime, gradNormByTime.dropFirst()).map { $1 > 0 ? $0 / $1 : .nan }
+        firstToLast = (gradNormByTime.last ?? 0) > 0 ? gradNormByTime[0] / gradNormByTime.last! : .nan
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case step, name, cell, gradNormByTime = "grad_norm_by_time", gainByTime = "gain_by_time", firstToLast = "first_to_last"
+        case weightHHGradNorm = "weight_hh_grad_norm", weightIHGradNorm = "weight_ih_grad_norm"
+        case spectralRadius = "spectral_radius", sigmaMax = "sigma_max", gateNearZero = "gate_near_zero"
+        case gateNearOne = "gate_near_one", hiddenSaturated = "hidden_saturated"
     }
 }

@@ -12,6 +12,8 @@ struct Bench: ParsableCommand {
         Workloads (same definitions as the peer scripts):
           W1  mlp-tanh-20x256   20 tanh layers of 256, batch 128, SGD — ms/step
           W2  mlp-relu-100x64   100 ReLU layers of 64, batch 64, SGD — ms/step (overhead-bound)
+          W3  lstm-128-T100     LSTM(2 → 128) on the adding problem, T = 100, batch 32, Adam — ms/step
+          W3P w3-probe-paired   W3 with and without the through-time probe, 40 ABBA blocks of 5 steps — overhead %
           W4  w4-vs-w1-paired   W1 with and without the gradient probe on every step, 160 ABBA blocks of 10 steps — overhead %
           W5  gemm              C = A·B, n = 256, 512, 1024, 2048 — GFLOP/s
         Examples:
@@ -20,7 +22,7 @@ struct Bench: ParsableCommand {
           gradlab bench --workload W5 --backend openblas
         """)
 
-    @Option(help: "Workloads, comma-separated: W1, W2, W5 or their peer names, or 'all'.") var workload = "all"
+    @Option(help: "Workloads, comma-separated: W1, W2, W3, W3P, W4, W5 or their peer names, or 'all'.") var workload = "all"
     @Option(help: "Thread counts, comma-separated.") var threads = "1,2"
     @Option(help: "Timed steps (default: the peer's S).") var steps: Int?
     @Option(help: "GEMM sizes for W5.") var sizes = "256,512,1024,2048"

@@ -11,6 +11,8 @@ final class LiveChart {
     var lastDraw = Date.distantPast
     var linesDrawn = 0
     var lastDecile = -1
+    /// Through-time strips of the first recurrent layer, one kept per 10% of the run.
+    var history: [(step: Int, norms: [Double])] = []
 
     init(names: [String], total: Int) { self.names = names; self.total = total }
 
@@ -27,7 +29,20 @@ final class LiveChart {
         var text = String(format: "step %d/%d  loss %.4f", done, total, r.loss) + (r.accuracy.map { String(format: "  acc %.1f%%", $0 * 100) } ?? "")
         text += String(format: "  ‖∇‖ %.2e  lr %.2e\n", r.gradNorm, r.learningRate)
         text += "‖∂L/∂W‖ per layer (input layer first; the bar is log scale):\n"
-        text += GradientChart.render(names: names, values: r.layers.map(\.gradNorm), width: 36)
+        text += GradientChart.render(names: names, values: r.layers.map(\.gradNorm), width: 36) + "\n"
+        if let first = r.time.first {
+            if history.last.map({ (r.step - $0.step) * 10 >= total }) ?? true { history.append((r.step, first.gradNormByTime)) }
+            text += "‖∂L/∂h_t‖ through time, now (one row per recurrent layer):\n"
+            text += GradientChart.renderTime(names: r.time.map(\.name), rows: r.time.map(\.gradNormByTime)) + "\n"
+            for t in r.time {
+                text += String(format: "%@: step 1 / step T = %.1e", t.name, t.firstToLast)
+                    + (t.spectralRadius.map { String(format: ", spectral radius %.2f", $0) } ?? "")
+                    + (t.cell == "lstm" || t.cell == "gru" ? String(format: ", gates <0.05: %.0f%% >0.95: %.0f%%", t.gateNearZero * 100, t.gateNearOne * 100) : "") + "\n"
+            }
+            text += "\(first.name) over training (one row per probed step):\n"
+            text += GradientChart.renderTime(names: history.map { "step \($0.step)" } + ["step \(r.step)"],
+                                             rows: history.map(\.norms) + [first.gradNormByTime]) + "\n"
+        }
         if interactive && linesDrawn > 0 { print("\u{1B}[\(linesDrawn)A\u{1B}[J", terminator: "") }
         print(text)
         linesDrawn = text.split(separator: "\n", omittingEmptySubsequences: false).count

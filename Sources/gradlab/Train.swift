@@ -10,8 +10,15 @@ struct RunOptions: ParsableArguments {
     var config: String?
     @Option(help: "Data set: \(RunConfig.dataNames.joined(separator: ", ")).") var data: String?
     @Option(help: "Samples for synthetic data sets.") var samples: Int?
-    @Option(help: "Hidden layers.") var depth: Int?
-    @Option(help: "Units per hidden layer.") var width: Int?
+    @Option(help: "Model: \(RunConfig.modelNames.joined(separator: ", ")) (recurrent models need a sequence task as --data).") var model: String?
+    @Option(name: .customLong("seq-len"), help: "Sequence length T of sequence tasks.") var seqLen: Int?
+    @Option(name: .customLong("recurrent-init"), help: "Recurrent weights: \(RecurrentInit.names.joined(separator: ", ")).") var recurrentInit: String?
+    @Option(name: .customLong("recurrent-scale"), help: "Spectral radius of the recurrent init (the std for 'gaussian').") var recurrentScale: Double?
+    @Option(name: .customLong("input-std"), help: "Recurrent input weights ~ N(0, std²) (default U(±1/√H)).") var inputStd: Double?
+    @Option(name: .customLong("forget-bias"), help: "LSTM forget-gate bias.") var forgetBias: Double?
+    @Option(help: "Truncated BPTT: detach the recurrent state every k steps.") var tbptt: Int?
+    @Option(help: "Hidden layers (recurrent models: stacked recurrent layers).") var depth: Int?
+    @Option(help: "Units per hidden layer (recurrent models: hidden size).") var width: Int?
     @Option(help: "Activation: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).") var activation: String?
     @Option(name: .customLong("init"), help: "Initializer: \(Initializer.names.joined(separator: ", ")), edge-of-chaos, edge-of-chaos-orthogonal (σ_w² on the critical line for the activation at --sigma-b2).") var initializer: String?
     @Option(name: .customLong("sigma-w2"), help: "σ_w² for normal/uniform init (W ~ N(0, σ_w²/fan_in)); gain² for orthogonal/identity.") var sigmaW2: Double?
@@ -45,6 +52,9 @@ struct RunOptions: ParsableArguments {
         if let v = clipNorm { c.clipNorm = v }; if let v = clipValue { c.clipValue = v }; if let v = steps { c.steps = v }
         if let v = batch { c.batch = v }; if let v = seed { c.seed = v }; if let v = evalEvery { c.evalEvery = v }
         if let v = threads { c.threads = v }
+        if let v = model { c.model = v }; if let v = seqLen { c.seqLen = v }; if let v = recurrentInit { c.recurrentInit = v }
+        if let v = recurrentScale { c.recurrentScale = v }; if let v = inputStd { c.inputStd = v }; if let v = forgetBias { c.forgetBias = v }
+        if let v = tbptt { c.tbptt = v }
         try EdgeOfChaos.resolve(&c)
         try c.validate()
         return c
@@ -53,7 +63,7 @@ struct RunOptions: ParsableArguments {
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a multilayer perceptron.",
+        abstract: "Train a multilayer perceptron or a recurrent network.",
         discussion: """
         Examples:
           gradlab train --data digits --depth 2 --width 128 --steps 1500
@@ -61,6 +71,8 @@ struct Train: ParsableCommand {
           gradlab train --depth 20 --activation sigmoid --init normal --sigma-w2 1 --optimizer sgd --lr 0.1
           gradlab train --config run.json --checkpoint run.safetensors --checkpoint-every 200
           gradlab train --config run.json --resume run.safetensors --steps 4000
+          gradlab train --model lstm --data adding --seq-len 100 --depth 1 --width 64 --forget-bias 1 --clip-norm 1 --watch
+          gradlab train --model rnn-relu --recurrent-init identity --input-std 0.001 --data adding --depth 1 --width 64
         """)
 
     @OptionGroup var options: RunOptions
@@ -90,7 +102,12 @@ struct Train: ParsableCommand {
             let meta = try trainer.resume(from: resume)
             print("resumed from \(resume) at step \(trainer.optimizer.step)\(meta["config"] == nil ? "" : "")")
         }
-        print("training \(train.name): \(train.count) train / \(test.count) test samples, \(config.depth)×\(config.width) \(config.activation) MLP, \(trainer.model.parameterCount) parameters, \(trainer.optimizer.rule), seed \(config.seed)")
+        let modelName = config.model == "mlp" ? "\(config.depth)×\(config.width) \(config.activation) MLP" : "\(config.depth)×\(config.width) \(config.model)"
+        print("training \(train.name): \(train.count) train / \(test.count) test samples, \(modelName), \(trainer.model.parameterCount) parameters, \(trainer.optimizer.rule), seed \(config.seed)")
+        if let task = config.sequenceTask {
+            let b = task.baseline(config.seqLen)
+            print(String(format: "baseline: %.4f (%@)", b.value, b.meaning))
+        }
         guard probeEvery >= 1 else { throw GradLabError.invalid("probe-every \(probeEvery) must be ≥ 1") }
         var probe: Probe?
         if watch || probeJSONL != nil || diagnose {

@@ -4,16 +4,16 @@ import GradLabDiagnostics
 
 /// The peer workloads (see the shared bench-peers README for their exact definitions).
 enum BenchWorkload: String, CaseIterable {
-    case w1 = "mlp-tanh-20x256", w2 = "mlp-relu-100x64", w4 = "w4-vs-w1-paired", w5 = "gemm"
+    case w1 = "mlp-tanh-20x256", w2 = "mlp-relu-100x64", w3 = "lstm-128-T100", w3p = "w3-probe-paired", w4 = "w4-vs-w1-paired", w5 = "gemm"
 
-    static let aliases: [String: BenchWorkload] = ["W1": .w1, "W2": .w2, "W4": .w4, "W4AB": .w4, "W5": .w5]
+    static let aliases: [String: BenchWorkload] = ["W1": .w1, "W2": .w2, "W3": .w3, "W3P": .w3p, "W4": .w4, "W4AB": .w4, "W5": .w5]
 
     static func parse(_ list: String) throws -> [BenchWorkload] {
         if list == "all" { return allCases }
         return try list.split(separator: ",").map { s in
             let s = String(s)
             guard let w = aliases[s.uppercased()] ?? BenchWorkload(rawValue: s) else {
-                throw GradLabError.invalid("workload '\(s)' is not known; allowed: W1, W2, W4, W5, \(allCases.map(\.rawValue).joined(separator: ", ")), all")
+                throw GradLabError.invalid("workload '\(s)' is not known; allowed: W1, W2, W3, W3P, W4, W5, \(allCases.map(\.rawValue).joined(separator: ", ")), all")
             }
             return w
         }
@@ -23,8 +23,14 @@ enum BenchWorkload: String, CaseIterable {
         switch self {
         case .w1: return [mlp(threads: threads, width: 256, depth: 20, batch: 128, activation: .tanh, steps: steps ?? 200, flops: 0.967e9)]
         case .w2: return [mlp(threads: threads, width: 64, depth: 100, batch: 64, activation: .relu, steps: steps ?? 200, flops: 0.157e9)]
+        case .w3: return [lstm(threads: threads, steps: steps ?? 50)]
         // Short blocks, many groups: medians of many short blocks shrug off this VM's bursts of noise.
-        case .w4: return [try paired(threads: threads, blockSteps: steps ?? 10, groups: 40)]
+        case .w3p:
+            let (model, pool) = lstmSetup()
+            return [try paired(threads: threads, model: model, pool: pool, rule: Adam(), lr: 1e-3, blockSteps: steps ?? 5, groups: 10, warmup: 5)]
+        case .w4:
+            let (model, pool) = w1Setup()
+            return [try paired(threads: threads, model: model, pool: pool, rule: SGD(), lr: 0.01, blockSteps: steps ?? 10, groups: 40, warmup: 20)]
         case .w5: return sizes.map { gemm(n: $0, threads: threads) }
         }
     }
@@ -59,20 +65,52 @@ enum BenchWorkload: String, CaseIterable {
                             "peak_rss_mb": peakRSSMB(), "backend": "\(Backend.current)"])
     }
 
-    /// W4ab: the W1 model and data; 20 warm-up steps, then 4·`groups` blocks of `blockSteps` steps in ABBA
-    /// order, A = plain W1 steps, B = W1 steps with the gradient probe measuring every step at
-    /// norm level (per-layer gradient, weight and update norms, activation statistics, δ and
-    /// gains; no Jacobians). Reports the median block time of each and the overhead.
-    private func paired(threads: Int, blockSteps: Int, groups: Int = 8) throws -> BenchResult {
+    /// W3: the adding problem (values U[0,1), one marker in each half, target their sum),
+    /// batch 32, T = 100; LSTM(2 → 128) with PyTorch's init, Linear(128, 1) on h_T; MSE; Adam
+    /// 1e-3; 8 pre-generated batches cycled; 5 warm-up steps. Batch-first here, sequence-first
+    /// in the peer script: the same numbers laid out differently.
+    private func lstmSetup() -> (Sequential<Float>, [Dataset<Float>]) {
+        var rng = SeededRandom(seed: 0)
+        let model = Sequential<Float>.recurrent(.lstm, features: 2, steps: 100, hidden: 128, outputs: 1, rng: &rng)
+        let pool = (0..<8).map { i in SequenceTask.adding.generate(samples: 32, length: 100, seed: UInt64(i)) as Dataset<Float> }
+        return (model, pool)
+    }
+
+    private func lstm(threads: Int, steps: Int) -> BenchResult {
+        let (model, pool) = lstmSetup()
+        let trainer = Trainer(model: model, optimizer: Optimizer<Float>(Adam(), schedule: .constant(1e-3), parameters: model.namedParameters),
+                              batchSize: 32, seed: 0)
+        var last = 0.0
+        for i in 0..<5 { _ = trainer.step(pool[i % 8], epoch: 0) }
+        let t0 = now()
+        for i in 5..<(5 + steps) { last = trainer.step(pool[i % 8], epoch: 0).loss }
+        let dt = now() - t0
+        return BenchResult(["workload": rawValue, "framework": "gradlab", "threads": threads, "steps": steps,
+                            "ms_per_step": 1000 * dt / Double(steps), "steps_per_s": Double(steps) / dt,
+                            "achieved_gflops": 1.267 * Double(steps) / dt, "final_loss": last,
+                            "peak_rss_mb": peakRSSMB(), "backend": "\(Backend.current)"])
+    }
+
+    private func w1Setup() -> (Sequential<Float>, [Dataset<Float>]) {
         var rng = SeededRandom(seed: 0)
         let model = Sequential<Float>.mlp(inputs: 64, width: 256, depth: 20, outputs: 10, activation: .tanh,
                                           initializer: .torchDefault, rng: &rng)
         var data = SeededRandom(seed: 1)
         let pool = (0..<8).map { _ in try! Dataset<Float>(name: "w1", features: Tensor<Float>.normal([128, 64], rng: &data),
                                                           targets: .classes((0..<128).map { _ in data.int(below: 10) }, classes: 10)) }
-        let opt = Optimizer<Float>(SGD(), schedule: .constant(0.01), parameters: model.namedParameters)
-        let plain = Trainer(model: model, optimizer: opt, batchSize: 128, seed: 0)
-        let probed = Trainer(model: model, optimizer: opt, batchSize: 128, seed: 0)
+        return (model, pool)
+    }
+
+    /// W4ab (W1's model and data) and W3p (W3's): warm-up steps, then 4·`groups` blocks of
+    /// `blockSteps` steps in ABBA order, A = plain steps, B = steps with the gradient probe
+    /// measuring every step at norm level (per-layer gradient, weight and update norms,
+    /// activation statistics, δ and gains, and through time for recurrent layers; no Jacobians).
+    /// Reports the median block time of each and the overhead.
+    private func paired(threads: Int, model: Sequential<Float>, pool: [Dataset<Float>], rule: any UpdateRule, lr: Double,
+                        blockSteps: Int, groups: Int, warmup: Int) throws -> BenchResult {
+        let opt = Optimizer<Float>(rule, schedule: .constant(lr), parameters: model.namedParameters)
+        let plain = Trainer(model: model, optimizer: opt, batchSize: pool[0].count, seed: 0)
+        let probed = Trainer(model: model, optimizer: opt, batchSize: pool[0].count, seed: 0)
         let probe = try Probe(model: model)
         probe.attach(to: probed)
         var i = 0
@@ -83,7 +121,7 @@ enum BenchWorkload: String, CaseIterable {
             for _ in 0..<blockSteps { _ = t.step(pool[i % 8], epoch: 0); i += 1; updateSeconds[k] += opt.lastUpdateSeconds; updates[k] += 1 }
             return (now() - t0) / Double(blockSteps)
         }
-        for _ in 0..<20 { _ = plain.step(pool[i % 8], epoch: 0); i += 1 }
+        for _ in 0..<warmup { _ = plain.step(pool[i % 8], epoch: 0); i += 1 }
         var a: [Double] = [], b: [Double] = []
         for k in 0..<groups {   // ABBA, BAAB, …
             if k % 2 == 0 { a.append(block(plain)); b.append(block(probed)); b.append(block(probed)); a.append(block(plain)) }

@@ -49,6 +49,24 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    /// Batch rows run on separate threads: the numbers are bit-identical on 1 and 2 threads.
+    func testSameNumbersOnAnyThreadCount() {
+        func run(threads: Int) -> [[Float]] {
+            Backend.setThreads(threads)
+            defer { Backend.setThreads(1) }
+            var rng = SeededRandom(seed: 12)
+            let layer = Recurrent<Float>(.lstm, inputSize: 3, hiddenSize: 32, rng: &rng)
+            var norms: [Double] = []
+            layer.observers.timeGradients = { norms = $0 }
+            let tape = Tape<Float>()
+            let x = tape.constant(Tensor<Float>.normal([32, 20, 3], rng: &rng))
+            let out = layer(x)
+            tape.backward(from: (out * out).sum())
+            return [out.value.scalars, layer.weightHH.grad!.scalars, norms.map { Float($0) }]
+        }
+        XCTAssertEqual(run(threads: 1), run(threads: 2))
+    }
+
     func testFixturesFromPyTorch() throws {
         let url = try XCTUnwrap(Bundle.module.url(forResource: "recurrent", withExtension: "json", subdirectory: "Fixtures"))
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])

@@ -47,9 +47,18 @@ enum VectorMath {
     @inline(__always)
     static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
 
-    /// y = φ(x) for a whole buffer, split across the worker pool when large.
+    /// y = φ(x) for a whole buffer, split across the worker pool when large. In place (x = y)
+    /// goes through a small buffer: LLVM's runtime alias check sees the overlap and would fall
+    /// back to its scalar loop, 10× slower.
     static func activate(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
         guard let xb = x.baseAddress, let yb = y.baseAddress else { return }
+        if UnsafePointer(yb) == xb && x.count <= 4096 {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: x.count) { tmp in
+                tmp.baseAddress!.initialize(from: xb, count: x.count)
+                activateRange(kind, UnsafePointer(tmp.baseAddress!), yb, x.count)
+            }
+            return
+        }
         WorkerPool.shared.parallelRanges(x.count) { r in
             activateRange(kind, xb + r.lowerBound, yb + r.lowerBound, r.count)
         }

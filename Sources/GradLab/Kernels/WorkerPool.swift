@@ -36,11 +36,26 @@ final class WorkerPool: @unchecked Sendable {
         threads = n
     }
 
+    /// True while a job runs: a kernel called from inside a job (e.g. a GEMM inside a
+    /// batch-parallel recurrence) then runs its parts in the calling thread.
+    private(set) var busy = false
+
+    /// The calling thread's index in the pool: 0 for the thread that posts jobs, 1… for workers
+    /// (for per-thread scratch buffers).
+    static var currentIndex: Int { Int(bitPattern: pthread_getspecific(indexKey)) }
+    private static let indexKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
     /// Runs `body(i)` for i in 0..<parts, spread over the pool; returns when all are done.
     /// `parts` must not exceed `threads`.
     func run(parts: Int, _ body: (Int) -> Void) {
         precondition(parts <= threads)
-        if parts <= 1 { if parts == 1 { body(0) }; return }
+        if parts <= 1 || busy { for i in 0..<parts { body(i) }; return }
+        busy = true
+        defer { busy = false }
         withoutActuallyEscaping(body) { job in
             task = { i in if i < parts { job(i) } }
             pending.store(threads - 1, ordering: .sequentiallyConsistent)
@@ -72,6 +87,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func workerLoop(id: Int, seen start: Int) {
+        pthread_setspecific(WorkerPool.indexKey, UnsafeRawPointer(bitPattern: id))
         var seen = start
         while true {
             var spins = 0

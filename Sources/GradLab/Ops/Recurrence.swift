@@ -87,17 +87,18 @@ extension Var {
     }
 }
 
-/// Copies a [B, T, F] buffer into [T, B, F] or back (`toTimeMajor: false`).
+/// Copies a [B, T, F] buffer into [T, B, F] or back (`toTimeMajor: false`), one row at a time.
 func swapBatchAndTime<S>(_ x: [S], B: Int, T: Int, F: Int, toTimeMajor: Bool) -> [S] {
-    var y = x
-    x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-        for b in 0..<B { for t in 0..<T {
-            let bt = (b * T + t) * F, tb = (t * B + b) * F
-            let (src, dst) = toTimeMajor ? (bt, tb) : (tb, bt)
-            for f in 0..<F { yp[dst + f] = xp[src + f] }
-        } }
-    } }
-    return y
+    [S](unsafeUninitializedCapacity: x.count) { yp, count in
+        x.withUnsafeBufferPointer { xp in
+            for b in 0..<B { for t in 0..<T {
+                let bt = (b &* T &+ t) &* F, tb = (t &* B &+ b) &* F
+                let (src, dst) = toTimeMajor ? (bt, tb) : (tb, bt)
+                (yp.baseAddress! + dst).initialize(from: xp.baseAddress! + src, count: F)
+            } }
+        }
+        count = x.count
+    }
 }
 
 @_specialize(where S == Float)
@@ -110,55 +111,65 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
     if cell == .lstm { trace.cs = [S](repeating: 0, count: (T + 1) * BH); trace.tanhC = [S](repeating: 0, count: T * BH) }
     var rec = [S]()
     if cell == .gru { trace.hn = [S](repeating: 0, count: T * BH); rec = [S](repeating: 0, count: B * G) }
-    trace.xT.withUnsafeBufferPointer { xp in wih.withUnsafeBufferPointer { wi in whh.withUnsafeBufferPointer { wh in
+    // W_hhᵀ [H, G] once per sequence, so each step's GEMM packs its B operand by plain row copies.
+    var whT = [S](repeating: 0, count: H * G)
+    for g in 0..<G { for h in 0..<H { whT[h &* G &+ g] = whh[g &* H &+ h] } }
+    trace.xT.withUnsafeBufferPointer { xp in wih.withUnsafeBufferPointer { wi in whT.withUnsafeBufferPointer { wh in
     trace.acts.withUnsafeMutableBufferPointer { ap in trace.hs.withUnsafeMutableBufferPointer { hp in
     trace.cs.withUnsafeMutableBufferPointer { cp in trace.tanhC.withUnsafeMutableBufferPointer { tc in
     trace.hn.withUnsafeMutableBufferPointer { hnp in rec.withUnsafeMutableBufferPointer { rp in
         let a = ap.baseAddress!, h = hp.baseAddress!
         // Input projections for every step in one GEMM, biases folded in (GRU keeps b_hn apart:
         // it sits inside r⊙(·)).
-        for r in 0..<(T * B) { for j in 0..<G { a[r * G + j] = bih[j] + (cell == .gru && j >= 2 * H ? 0 : bhh[j]) } }
+        let bias = (0..<G).map { bih[$0] + (cell == .gru && $0 >= 2 * H ? 0 : bhh[$0]) }
+        for r in 0..<(T * B) { (a + r * G).update(from: bias, count: G) }
         S.gemm(transA: false, transB: true, m: T * B, n: G, k: I, alpha: 1, a: xp.baseAddress!, lda: I,
                b: wi.baseAddress!, ldb: I, beta: 1, c: a, ldc: G)
-        for t in 0..<T {
-            let at = a + t * B * G, hPrev = h + t * BH, hNew = h + (t + 1) * BH
-            func act(_ kind: ActivationKind, _ p: UnsafeMutablePointer<S>, _ n: Int) {
-                S.activate(kind, UnsafeBufferPointer(start: p, count: n), UnsafeMutableBufferPointer(start: p, count: n))
-            }
-            switch cell {
-            case .rnnTanh, .rnnRelu:
-                S.gemm(transA: false, transB: true, m: B, n: H, k: H, alpha: 1, a: hPrev, lda: H,
-                       b: wh.baseAddress!, ldb: H, beta: 1, c: at, ldc: G)
-                act(cell == .rnnTanh ? .tanh : .relu, at, BH)
-                hNew.update(from: at, count: BH)
-            case .lstm:
-                S.gemm(transA: false, transB: true, m: B, n: G, k: H, alpha: 1, a: hPrev, lda: H,
-                       b: wh.baseAddress!, ldb: H, beta: 1, c: at, ldc: G)
-                let cPrev = cp.baseAddress! + t * BH, cNew = cp.baseAddress! + (t + 1) * BH, tct = tc.baseAddress! + t * BH
-                for b in 0..<B {
-                    let row = at + b * G
-                    act(.sigmoid, row, 2 * H); act(.tanh, row + 2 * H, H); act(.sigmoid, row + 3 * H, H)
-                    for j in 0..<H { cNew[b * H + j] = row[H + j] * cPrev[b * H + j] + row[j] * row[2 * H + j] }
-                }
-                tct.update(from: cNew, count: BH)
-                act(.tanh, tct, BH)
-                for b in 0..<B { for j in 0..<H { hNew[b * H + j] = at[b * G + 3 * H + j] * tct[b * H + j] } }
-            case .gru:
-                S.gemm(transA: false, transB: true, m: B, n: G, k: H, alpha: 1, a: hPrev, lda: H,
-                       b: wh.baseAddress!, ldb: H, beta: 0, c: rp.baseAddress!, ldc: G)
-                let hnt = hnp.baseAddress! + t * BH
-                for b in 0..<B {
-                    let row = at + b * G, rr = rp.baseAddress! + b * G
-                    for j in 0..<(2 * H) { row[j] += rr[j] }
-                    act(.sigmoid, row, 2 * H)
-                    for j in 0..<H {
-                        hnt[b * H + j] = rr[2 * H + j] + bhh[2 * H + j]
-                        row[2 * H + j] += row[j] * hnt[b * H + j]
+        func act(_ kind: ActivationKind, _ p: UnsafeMutablePointer<S>, _ n: Int) {
+            S.activate(kind, UnsafeBufferPointer(start: p, count: n), UnsafeMutableBufferPointer(start: p, count: n))
+        }
+        // Rows of the batch are independent sequences: each thread runs the whole time loop on
+        // its own rows, with no synchronization per step.
+        batchParallel(B) { b0, b1 in
+            let nb = b1 - b0
+            for t in 0..<T {
+                let at = a + (t * B + b0) * G, hPrev = h + t * BH + b0 * H, hNew = h + (t + 1) * BH + b0 * H
+                switch cell {
+                case .rnnTanh, .rnnRelu:
+                    S.gemm(transA: false, transB: false, m: nb, n: H, k: H, alpha: 1, a: hPrev, lda: H,
+                           b: wh.baseAddress!, ldb: G, beta: 1, c: at, ldc: G)
+                    act(cell == .rnnTanh ? .tanh : .relu, at, nb * H)
+                    hNew.update(from: at, count: nb * H)
+                case .lstm:
+                    S.gemm(transA: false, transB: false, m: nb, n: G, k: H, alpha: 1, a: hPrev, lda: H,
+                           b: wh.baseAddress!, ldb: G, beta: 1, c: at, ldc: G)
+                    let cPrev = cp.baseAddress! + t * BH + b0 * H, cNew = cPrev + BH, tct = tc.baseAddress! + t * BH + b0 * H
+                    for b in 0..<nb {
+                        let i = at + b * G, f = i + H, g = f + H, o = g + H, c = cNew + b * H, cp = cPrev + b * H
+                        act(.sigmoid, i, 2 * H); act(.tanh, g, H); act(.sigmoid, o, H)
+                        for j in 0..<H { c[j] = f[j] * cp[j] + i[j] * g[j] }
                     }
-                    act(.tanh, row + 2 * H, H)
-                    for j in 0..<H {
-                        let z = row[H + j]
-                        hNew[b * H + j] = (1 - z) * row[2 * H + j] + z * hPrev[b * H + j]
+                    S.activate(.tanh, UnsafeBufferPointer(start: cNew, count: nb * H), UnsafeMutableBufferPointer(start: tct, count: nb * H))
+                    for b in 0..<nb {
+                        let o = at + b * G + 3 * H, tcb = tct + b * H, h = hNew + b * H
+                        for j in 0..<H { h[j] = o[j] * tcb[j] }
+                    }
+                case .gru:
+                    let rows = rp.baseAddress! + b0 * G
+                    S.gemm(transA: false, transB: false, m: nb, n: G, k: H, alpha: 1, a: hPrev, lda: H,
+                           b: wh.baseAddress!, ldb: G, beta: 0, c: rows, ldc: G)
+                    let hnt = hnp.baseAddress! + t * BH + b0 * H
+                    bhh.withUnsafeBufferPointer { bp in
+                        let bn = bp.baseAddress! + 2 * H
+                        for b in 0..<nb {
+                            let r = at + b * G, z = r + H, n = z + H, rr = rows + b * G, rn = rr + 2 * H
+                            let hn = hnt + b * H, h = hNew + b * H, hp = hPrev + b * H
+                            for j in 0..<(2 * H) { r[j] += rr[j] }
+                            act(.sigmoid, r, 2 * H)
+                            for j in 0..<H { hn[j] = rn[j] + bn[j]; n[j] += r[j] * hn[j] }
+                            act(.tanh, n, H)
+                            for j in 0..<H { h[j] = n[j] + z[j] * (hp[j] - n[j]) }
+                        }
                     }
                 }
             }
@@ -179,7 +190,7 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
     var dGX = [S](repeating: 0, count: T * B * G)
     var dGH = cell == .gru ? dGX : []                 // GRU: the hidden side differs in the n gate
     var dh = [S](repeating: 0, count: BH), dhNext = dh, dcNext = dh
-    var norms = [Double](repeating: 0, count: T)
+    var rowSquares = [Double](repeating: 0, count: T * B)
     var out = RecurrenceGradients<S>(dx: [], dwih: [S](repeating: 0, count: G * I), dwhh: [S](repeating: 0, count: G * H),
                                      dbih: [S](repeating: 0, count: G), dbhh: [S](repeating: 0, count: G), timeNorms: [])
     gT.withUnsafeBufferPointer { gp in whh.withUnsafeBufferPointer { wh in
@@ -187,58 +198,68 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
     trace.cs.withUnsafeBufferPointer { cp in trace.tanhC.withUnsafeBufferPointer { tc in trace.hn.withUnsafeBufferPointer { hnp in
     dGX.withUnsafeMutableBufferPointer { dxp in dGH.withUnsafeMutableBufferPointer { dhp in
     dh.withUnsafeMutableBufferPointer { d in dhNext.withUnsafeMutableBufferPointer { dn in dcNext.withUnsafeMutableBufferPointer { dc in
-        for t in stride(from: T - 1, through: 0, by: -1) {
-            var sq = 0.0
-            for k in 0..<BH { let v = gp[t * BH + k] + dn[k]; d[k] = v; sq += Double(v) * Double(v) }
-            norms[t] = sq.squareRoot()
-            let at = ap.baseAddress! + t * B * G, gx = dxp.baseAddress! + t * B * G
-            let detach = t == 0 || (truncation.map { t % $0 == 0 } ?? false)
-            switch cell {
-            case .rnnTanh:
-                for k in 0..<BH { let y = at[k]; gx[k] = d[k] * (1 - y * y) }
-            case .rnnRelu:
-                for k in 0..<BH { gx[k] = at[k] > 0 ? d[k] : 0 }
-            case .lstm:
-                let cPrev = cp.baseAddress! + t * BH, tct = tc.baseAddress! + t * BH
-                for b in 0..<B {
-                    let row = at + b * G, grow = gx + b * G
-                    for j in 0..<H {
-                        let k = b * H + j
-                        let (i, f, g, o) = (row[j], row[H + j], row[2 * H + j], row[3 * H + j])
-                        let c = dc[k] + d[k] * o * (1 - tct[k] * tct[k])
-                        grow[j] = c * g * i * (1 - i)
-                        grow[H + j] = c * cPrev[k] * f * (1 - f)
-                        grow[2 * H + j] = c * i * (1 - g * g)
-                        grow[3 * H + j] = d[k] * tct[k] * o * (1 - o)
-                        dc[k] = detach ? 0 : c * f
+        batchParallel(B) { b0, b1 in
+            let nb = b1 - b0
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                let gt = gp.baseAddress! + t * BH + b0 * H, db0 = d.baseAddress! + b0 * H, dn0 = dn.baseAddress! + b0 * H
+                for k in 0..<(nb * H) { db0[k] = gt[k] + dn0[k] }
+                for b in b0..<b1 {     // per-row sums, merged in a fixed order below: same norms on any thread count
+                    var sq = 0.0
+                    let row = d.baseAddress! + b * H
+                    for j in 0..<H { let v = Double(row[j]); sq += v * v }
+                    rowSquares[t * B + b] = sq
+                }
+                let at = ap.baseAddress! + (t * B + b0) * G, gx = dxp.baseAddress! + (t * B + b0) * G
+                let detach = t == 0 || (truncation.map { t % $0 == 0 } ?? false)
+                switch cell {
+                case .rnnTanh:
+                    for k in 0..<(nb * H) { let y = at[k]; gx[k] = db0[k] * (1 - y * y) }
+                case .rnnRelu:
+                    for k in 0..<(nb * H) { gx[k] = at[k] > 0 ? db0[k] : 0 }
+                case .lstm:
+                    let cPrev = cp.baseAddress! + t * BH + b0 * H, tct = tc.baseAddress! + t * BH + b0 * H
+                    let keep: S = detach ? 0 : 1
+                    for b in 0..<nb {
+                        let i = at + b * G, f = i + H, g = f + H, o = g + H
+                        let di = gx + b * G, df = di + H, dg = df + H, dO = dg + H
+                        let tcb = tct + b * H, cp = cPrev + b * H, dcb = dc.baseAddress! + (b0 + b) * H, db = db0 + b * H
+                        for j in 0..<H {
+                            let c = dcb[j] + db[j] * o[j] * (1 - tcb[j] * tcb[j])
+                            di[j] = c * g[j] * i[j] * (1 - i[j])
+                            df[j] = c * cp[j] * f[j] * (1 - f[j])
+                            dg[j] = c * i[j] * (1 - g[j] * g[j])
+                            dO[j] = db[j] * tcb[j] * o[j] * (1 - o[j])
+                            dcb[j] = keep * c * f[j]
+                        }
+                    }
+                case .gru:
+                    let hPrev = hp.baseAddress! + t * BH + b0 * H, hnt = hnp.baseAddress! + t * BH + b0 * H
+                    let gh = dhp.baseAddress! + (t * B + b0) * G
+                    for b in 0..<nb {
+                        let r = at + b * G, z = r + H, n = z + H, hp = hPrev + b * H, hn = hnt + b * H
+                        let dr = gx + b * G, dz = dr + H, dnx = dz + H, hr = gh + b * G, hz = hr + H, hnn = hz + H
+                        let db = db0 + b * H, direct = dn0 + b * H
+                        for j in 0..<H {
+                            let dnPre = db[j] * (1 - z[j]) * (1 - n[j] * n[j])
+                            let dzj = db[j] * (hp[j] - n[j]) * z[j] * (1 - z[j])
+                            let drj = dnPre * hn[j] * r[j] * (1 - r[j])
+                            dr[j] = drj; dz[j] = dzj; dnx[j] = dnPre
+                            hr[j] = drj; hz[j] = dzj; hnn[j] = dnPre * r[j]
+                            direct[j] = db[j] * z[j]       // the direct path h_{t−1} → h_t
+                        }
                     }
                 }
-            case .gru:
-                let hPrev = hp.baseAddress! + t * BH, hnt = hnp.baseAddress! + t * BH, gh = dhp.baseAddress! + t * B * G
-                for b in 0..<B {
-                    let row = at + b * G, grow = gx + b * G, hrow = gh + b * G
-                    for j in 0..<H {
-                        let k = b * H + j
-                        let (r, z, n) = (row[j], row[H + j], row[2 * H + j])
-                        let dnPre = d[k] * (1 - z) * (1 - n * n)
-                        let dz = d[k] * (hPrev[k] - n) * z * (1 - z)
-                        let dr = dnPre * hnt[k] * r * (1 - r)
-                        grow[j] = dr; grow[H + j] = dz; grow[2 * H + j] = dnPre
-                        hrow[j] = dr; hrow[H + j] = dz; hrow[2 * H + j] = dnPre * r
-                        dn[k] = d[k] * z       // the direct path h_{t−1} → h_t
-                    }
+                if detach {
+                    for k in 0..<(nb * H) { dn0[k] = 0 }
+                } else {
+                    let src = cell == .gru ? UnsafePointer(dhp.baseAddress! + (t * B + b0) * G) : UnsafePointer(gx)
+                    S.gemm(transA: false, transB: false, m: nb, n: H, k: G, alpha: 1, a: src, lda: G,
+                           b: wh.baseAddress!, ldb: H, beta: cell == .gru ? 1 : 0, c: dn0, ldc: H)
                 }
-            }
-            if detach {
-                for k in 0..<BH { dn[k] = 0 }
-            } else {
-                let src = cell == .gru ? UnsafePointer(dhp.baseAddress! + t * B * G) : UnsafePointer(gx)
-                S.gemm(transA: false, transB: false, m: B, n: H, k: G, alpha: 1, a: src, lda: G,
-                       b: wh.baseAddress!, ldb: H, beta: cell == .gru ? 1 : 0, c: dn.baseAddress!, ldc: H)
             }
         }
     } } } } } } } } } } } }
-    out.timeNorms = norms
+    out.timeNorms = (0..<T).map { t in rowSquares[(t * B)..<(t * B + B)].reduce(0, +).squareRoot() }
     let dHidden = cell == .gru ? dGH : dGX
     // Weight gradients for all steps at once: dW_ih = Σ_t dG_tᵀ·x_t, dW_hh = Σ_t dG_tᵀ·h_{t−1}.
     dGX.withUnsafeBufferPointer { gx in dHidden.withUnsafeBufferPointer { gh in
@@ -251,7 +272,12 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
             S.gemm(transA: true, transB: false, m: G, n: H, k: T * B, alpha: 1, a: gh.baseAddress!, lda: G,
                    b: hp.baseAddress!, ldb: H, beta: 0, c: dw.baseAddress!, ldc: H)
         }
-        for r in 0..<(T * B) { for j in 0..<G { out.dbih[j] += gx[r * G + j]; out.dbhh[j] += gh[r * G + j] } }
+        out.dbih.withUnsafeMutableBufferPointer { bi in out.dbhh.withUnsafeMutableBufferPointer { bh in
+            for r in 0..<(T * B) {
+                let x = gx.baseAddress! + r * G, h = gh.baseAddress! + r * G
+                for j in 0..<G { bi[j] += x[j]; bh[j] += h[j] }
+            }
+        } }
         var dxT = [S](repeating: 0, count: T * B * I)
         dxT.withUnsafeMutableBufferPointer { dp in
             S.gemm(transA: false, transB: false, m: T * B, n: I, k: G, alpha: 1, a: gx.baseAddress!, lda: G,
@@ -260,6 +286,13 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
         out.dx = swapBatchAndTime(dxT, B: B, T: T, F: I, toTimeMajor: false)
     } } } } }
     return out
+}
+
+/// Runs `body` on contiguous slices of the batch rows 0..<B, one per thread (slices of at least
+/// 8 rows, so each keeps a full GEMM strip).
+func batchParallel(_ B: Int, _ body: (Int, Int) -> Void) {
+    let parts = Swift.max(1, Swift.min(WorkerPool.shared.threads, B / 8))
+    WorkerPool.shared.run(parts: parts) { p in body(B * p / parts, B * (p + 1) / parts) }
 }
 
 func recurrenceStats<S: Scalar>(_ cell: RecurrentCell, trace: RecurrenceTrace<S>, B: Int, T: Int, H: Int) -> RecurrentForwardStats {
