@@ -40,8 +40,8 @@ final class LiveChart {
                     + (t.cell == "lstm" || t.cell == "gru" ? String(format: ", gates <0.05: %.0f%% >0.95: %.0f%%", t.gateNearZero * 100, t.gateNearOne * 100) : "") + "\n"
             }
             text += "\(first.name) over training (one row per probed step):\n"
-            text += GradientChart.renderTime(names: history.map { "step \($0.step)" } + ["step \(r.step)"],
-                                             rows: history.map(\.norms) + [first.gradNormByTime]) + "\n"
+            let rows = history.last?.step == r.step ? history : history + [(r.step, first.gradNormByTime)]
+            text += GradientChart.renderTime(names: rows.map { "step \($0.step)" }, rows: rows.map(\.norms)) + "\n"
         }
         if interactive && linesDrawn > 0 { print("\u{1B}[\(linesDrawn)A\u{1B}[J", terminator: "") }
         print(text)

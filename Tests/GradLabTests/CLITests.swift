@@ -45,6 +45,27 @@ final class CLITests: XCTestCase {
         try assertBadInput(["train", "--data", "csv:/nonexistent.csv", "--steps", "1"], mentions: "nonexistent.csv")
         try assertBadInput(["bench", "--workload", "W9"], mentions: "allowed: W1")
         try assertBadInput(["demo", "--depth", "1"], mentions: "depth 1")
+        try assertBadInput(["train", "--model", "lstm", "--data", "digits"], mentions: "sequence task")
+        try assertBadInput(["train", "--model", "transformer"], mentions: "allowed: mlp")
+        try assertBadInput(["train", "--model", "gru", "--data", "adding", "--seq-len", "5"], mentions: "seq-len 5")
+        try assertBadInput(["train", "--model", "rnn-relu", "--data", "adding", "--recurrent-init", "eye"], mentions: "allowed: torch-default")
+        try assertBadInput(["train", "--model", "lstm", "--data", "copy", "--tbptt", "0"], mentions: "tbptt 0")
+    }
+
+    /// A recurrent run from the command line, watched: the through-time picture is drawn and
+    /// the probe's JSON Lines carry one "time" record per probed step.
+    func testRecurrentTrainingWithWatch() throws {
+        guard FileManager.default.fileExists(atPath: binary.path) else { throw XCTSkip("gradlab executable not built") }
+        let jsonl = NSTemporaryDirectory() + "cli-rnn-\(ProcessInfo.processInfo.processIdentifier).jsonl"
+        let r = try run(["train", "--model", "rnn-tanh", "--data", "adding", "--seq-len", "40", "--samples", "128", "--depth", "1",
+                         "--width", "16", "--recurrent-init", "gaussian", "--recurrent-scale", "0.05", "--steps", "12", "--batch", "16",
+                         "--watch", "--probe-jsonl", jsonl, "--diagnose"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("through time"), r.out)
+        XCTAssertTrue(r.out.contains("baseline: 0.1667"))
+        XCTAssertTrue(r.out.contains("the gradient at step 1 is"), r.out)
+        let lines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0.hasPrefix("{\"type\":\"time\"") }.count, 12)
     }
 
     func testVersionHelpAndATinyRun() throws {

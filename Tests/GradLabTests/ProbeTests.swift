@@ -55,6 +55,37 @@ final class ProbeTests: XCTestCase {
         return (0..<g.shape[0]).map { i in (0..<g.shape[1]).map { g[i, $0] } }
     }
 
+    /// The through-time record equals what the layer reports, the gains multiply to the
+    /// first-to-last ratio, and the diagnosis names vanishing through time in a small-weight tanh
+    /// RNN (predicted at step 0) but not in an IRNN whose units all stay active.
+    func testThroughTimeProbeAndDiagnosis() throws {
+        func probeStep(_ recurrentInit: RecurrentInit, inputStd: Double?, bias: Float?) throws -> ProbeStep {
+            var rng = SeededRandom(seed: 2)
+            let cell: RecurrentCell = recurrentInit == .identity(radius: 1) ? .rnnRelu : .rnnTanh
+            let model = Sequential<Float>.recurrent(cell, features: 2, steps: 60, hidden: 32, outputs: 1, recurrentInit: recurrentInit,
+                                                    inputStd: inputStd, rng: &rng)
+            if let bias { (model.layers[1] as! Recurrent<Float>).biasIH.value = Tensor(shape: [32], repeating: bias) }
+            let data: Dataset<Float> = SequenceTask.adding.generate(samples: 16, length: 60, seed: 1)
+            let trainer = Trainer(model: model, optimizer: Optimizer(SGD(), schedule: .constant(0.01), parameters: model.namedParameters), batchSize: 16, seed: 0)
+            return try Probe(model: model).measureOnce(trainer: trainer, batch: data)
+        }
+        let small = try probeStep(.gaussian(std: 0.05), inputStd: nil, bias: nil)
+        let t = try XCTUnwrap(small.time.first)
+        XCTAssertEqual(t.name, "layers.1"); XCTAssertEqual(t.gradNormByTime.count, 60); XCTAssertEqual(t.gainByTime.count, 59)
+        XCTAssertEqual(Foundation.log(t.gainByTime.reduce(1, *)), Foundation.log(t.firstToLast), accuracy: 1e-6)
+        XCTAssertLessThan(t.firstToLast, 1e-10)
+        XCTAssertGreaterThan(t.weightHHGradNorm, 0)
+        XCTAssertLessThan(try XCTUnwrap(t.spectralRadius), 0.6)
+        let verdicts = Diagnosis.predict(small)
+        let v = try XCTUnwrap(verdicts.first { $0.kind == .vanishing && $0.evidence.contains("the gradient at step 1 is") })
+        XCTAssertTrue(v.evidence.contains("step 60"), v.evidence)
+        XCTAssertTrue(v.remedies[0].contains("lstm"))
+        let irnn = try probeStep(.identity(radius: 1), inputStd: 0.1, bias: 0.5)
+        XCTAssertEqual(try XCTUnwrap(irnn.time.first).firstToLast, 1, accuracy: 1e-3)
+        XCTAssertEqual(try XCTUnwrap(irnn.time.first?.spectralRadius), 1, accuracy: 1e-3)
+        XCTAssertFalse(Diagnosis.predict(irnn).contains { $0.evidence.contains("the gradient at step 1 is") })
+    }
+
     func testPowerIterationMatchesSVD() {
         for (k, shape) in [[5, 7], [7, 5], [6, 6], [3, 9]].enumerated() {
             let w = randomTensor(shape, seed: UInt64(40 + k))
