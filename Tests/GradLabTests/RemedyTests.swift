@@ -272,6 +272,54 @@ final class RemedyTests: XCTestCase {
         }
     }
 
+    // MARK: Adaptive gradient clipping
+
+    func testAdaptiveClipHandMadeCase() {
+        // λ = 0.2. Row 0: ‖G‖/‖W‖ = 0.5/5 = 0.1 → kept. Row 1: 5/10 = 0.5 → G·(0.2·10/5) = G·0.4.
+        let w = Parameter(Tensor<Double>([[3, 4], [6, 8]]))
+        w.grad = Tensor([[0.3, 0.4], [3, 4]])
+        // Bias units: |b₀| = 0 → ε = 1e-3, ratio 0.01/1e-3 = 10 → 0.2·1e-3 = 2e-4; |b₁| = 1, ratio 0.1 → kept.
+        let b = Parameter(Tensor<Double>([0, 1]))
+        b.grad = Tensor([0.01, -0.1])
+        let noGrad = Parameter(Tensor<Double>([1, 2]))
+        XCTAssertEqual(adaptiveClip([w, b, noGrad], lambda: 0.2), 2)
+        assertClose(w.grad!, Tensor([[0.3, 0.4], [1.2, 1.6]]), tolerance: 1e-15)
+        assertClose(b.grad!, Tensor([2e-4, -0.1]), tolerance: 1e-15)
+        XCTAssertNil(noGrad.grad)
+        // Non-finite gradients are left for the non-finite guard.
+        b.grad = Tensor([.nan, .infinity])
+        XCTAssertEqual(adaptiveClip([b], lambda: 0.2), 0)
+        XCTAssertTrue(b.grad!.scalars[0].isNaN)
+    }
+
+    func testAdaptiveClipNeverIncreasesAUnitNorm() {
+        var rng = SeededRandom(seed: 211)
+        for lambda in [0.001, 0.01, 0.1, 1.0] {
+            let w = Parameter(Tensor<Float>.normal([6, 5], rng: &rng)), b = Parameter(Tensor<Float>.normal([6], std: 0.1, rng: &rng))
+            let gw = Tensor<Float>.normal([6, 5], std: 0.1, rng: &rng), gb = Tensor<Float>.normal([6], std: 0.1, rng: &rng)
+            w.grad = gw; b.grad = gb
+            let clipped = adaptiveClip([w, b], lambda: lambda)
+            var counted = 0
+            func check(_ before: [Float], _ after: [Float], _ weights: [Float]) {
+                func norm(_ v: [Float]) -> Double { v.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
+                let limit = lambda * max(norm(weights), 1e-3)
+                XCTAssertLessThanOrEqual(norm(after), norm(before) * (1 + 1e-6))
+                if norm(before) > limit {
+                    counted += 1
+                    XCTAssertEqual(norm(after), limit, accuracy: 1e-5 * limit)   // clipped to exactly λ·‖W_i‖
+                } else {
+                    XCTAssertEqual(after, before)
+                }
+            }
+            for i in 0..<6 {
+                check(Array(gw.scalars[(i * 5)..<(i * 5 + 5)]), Array(w.grad!.scalars[(i * 5)..<(i * 5 + 5)]),
+                      Array(w.value.scalars[(i * 5)..<(i * 5 + 5)]))
+                check([gb.scalars[i]], [b.grad!.scalars[i]], [b.value.scalars[i]])
+            }
+            XCTAssertEqual(clipped, counted)
+        }
+    }
+
     // MARK: Helpers
 
     /// Central differences on every parameter of `layer` for L = Σ layer(x) ⊙ R, on a training tape.
