@@ -320,6 +320,44 @@ final class RemedyTests: XCTestCase {
         }
     }
 
+    // MARK: Non-finite guard
+
+    func testNonFiniteGuardSkipsBacksOffAndRecovers() throws {
+        var guardian = try NonFiniteGuard(backoff: 0.5, recoverAfter: 3)
+        XCTAssertEqual(guardian.check(gradNorm: 1, loss: 2), .apply)
+        XCTAssertEqual(guardian.check(gradNorm: .nan, loss: 2), .skip(newLRScale: 0.5))
+        XCTAssertEqual(guardian.check(gradNorm: 1, loss: .infinity), .skip(newLRScale: 0.25))
+        XCTAssertEqual(guardian.check(gradNorm: -.infinity, loss: .nan), .skip(newLRScale: 0.125))
+        XCTAssertEqual(guardian.consecutiveSkips, 3)
+        XCTAssertEqual(guardian.check(gradNorm: 1, loss: 2), .apply)
+        XCTAssertEqual(guardian.consecutiveSkips, 0)
+        XCTAssertEqual(guardian.check(gradNorm: 1, loss: 2), .apply)
+        XCTAssertEqual(guardian.lrScale, 0.125)
+        XCTAssertEqual(guardian.check(gradNorm: 1, loss: 2), .apply)   // third good step: ×2
+        XCTAssertEqual(guardian.lrScale, 0.25)
+        // A skip resets the count of good steps.
+        _ = guardian.check(gradNorm: 1, loss: 2); _ = guardian.check(gradNorm: 1, loss: 2)
+        XCTAssertEqual(guardian.check(gradNorm: .nan, loss: 2), .skip(newLRScale: 0.125))
+        for _ in 0..<2 { _ = guardian.check(gradNorm: 1, loss: 2) }
+        XCTAssertEqual(guardian.lrScale, 0.125)
+        // Recovery continues up to 1 and stops there.
+        var scales: [Double] = []
+        for _ in 0..<4 {
+            for _ in 0..<3 { XCTAssertEqual(guardian.check(gradNorm: 1, loss: 2), .apply) }
+            scales.append(guardian.lrScale)
+        }
+        XCTAssertEqual(scales, [0.25, 0.5, 1, 1])   // the first group completes the interrupted count
+        for _ in 0..<10 { _ = guardian.check(gradNorm: 1, loss: 2) }
+        XCTAssertEqual(guardian.lrScale, 1)
+        XCTAssertEqual(guardian.totalSkips, 4)
+
+        let defaults = try NonFiniteGuard()
+        XCTAssertEqual(defaults.backoff, 0.5)
+        XCTAssertEqual(defaults.recoverAfter, 100)
+        XCTAssertThrowsError(try NonFiniteGuard(backoff: 1))
+        XCTAssertThrowsError(try NonFiniteGuard(recoverAfter: 0))
+    }
+
     // MARK: Helpers
 
     /// Central differences on every parameter of `layer` for L = Σ layer(x) ⊙ R, on a training tape.
