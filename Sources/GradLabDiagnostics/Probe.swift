@@ -22,19 +22,27 @@ public final class Probe {
         public init(every: Int = 1, jacobian: Bool = false) { self.every = every; self.jacobian = jacobian }
     }
 
+    /// A layer boundary: position `index` in the Sequential `container` (the model or a
+    /// residual branch).
+    struct Boundary: Hashable {
+        let container: ObjectIdentifier
+        let index: Int
+    }
+
     struct Block {
-        let layer: Int          // 1-based Dense index
-        let denseIndex: Int     // position in model.layers
-        let activationIndex: Int?
+        let layer: Int          // 1-based Dense index, in forward order
+        let name: String        // dotted prefix, e.g. `layers.4` or `layers.2.branch.layers.3`
         let dense: Dense<Float>
         let activation: ActivationKind?
+        let denseBoundary: Boundary
+        let activationBoundary: Boundary?
     }
 
     public let model: Sequential<Float>
     public let options: Options
     public private(set) var steps: [ProbeStep] = []
     let blocks: [Block]
-    private var blockOfDense: [Int: Int] = [:], blockOfActivation: [Int: Int] = [:]
+    private var blockOfDense: [Boundary: Int] = [:], blockOfActivation: [Boundary: Int] = [:]
     private var pending: [LayerStats]?
     private var probing = false
     private weak var hookedTape: Tape<Float>?
@@ -64,12 +72,30 @@ public final class Probe {
     public init(model: Sequential<Float>, options: Options = Options(), jsonl: String? = nil) throws {
         self.model = model; self.options = options
         guard options.every >= 1 else { throw GradLabError.invalid("probe every \(options.every) must be ≥ 1") }
-        var blocks: [Block] = []
-        for (i, layer) in model.layers.enumerated() {
-            guard let dense = layer as? Dense<Float> else { continue }
-            let next = i + 1 < model.layers.count ? model.layers[i + 1] as? Activation<Float> : nil
-            blocks.append(Block(layer: blocks.count + 1, denseIndex: i, activationIndex: next == nil ? nil : i + 1,
-                                dense: dense, activation: next?.kind))
+        // Dense layers in forward order, through residual branches; each with the activation
+        // that follows it past any normalization layer.
+        var blocks: [Block] = [], containers: [Sequential<Float>] = []
+        var plain = true
+        func walk(_ seq: Sequential<Float>, _ prefix: String) {
+            containers.append(seq)
+            let id = ObjectIdentifier(seq)
+            for (i, layer) in seq.layers.enumerated() {
+                if let dense = layer as? Dense<Float> {
+                    var j = i + 1
+                    while j < seq.layers.count, seq.layers[j] is LayerNorm<Float> || seq.layers[j] is BatchNorm<Float> { j += 1; plain = false }
+                    let act = j < seq.layers.count ? seq.layers[j] as? Activation<Float> : nil
+                    blocks.append(Block(layer: blocks.count + 1, name: prefix + "layers.\(i)", dense: dense, activation: act?.kind,
+                                        denseBoundary: Boundary(container: id, index: i),
+                                        activationBoundary: act == nil ? nil : Boundary(container: id, index: j)))
+                } else if let r = layer as? Residual<Float> {
+                    plain = false
+                    if let branch = r.branch as? Sequential<Float> { walk(branch, prefix + "layers.\(i).branch.") }
+                }
+            }
+        }
+        walk(model, "")
+        if options.jacobian && !plain {
+            throw GradLabError.invalid("Jacobian spectra need a plain chain of Dense and activation layers; probe this model without them")
         }
         guard !blocks.isEmpty else { throw GradLabError.invalid("the probe needs a model with Dense layers") }
         self.blocks = blocks
@@ -86,8 +112,8 @@ public final class Probe {
             sink = h
         } else { sink = nil }
         for (b, block) in blocks.enumerated() {
-            blockOfDense[block.denseIndex] = b
-            if let a = block.activationIndex { blockOfActivation[a] = b }
+            blockOfDense[block.denseBoundary] = b
+            if let a = block.activationBoundary { blockOfActivation[a] = b }
         }
         for (slot, r) in recurrent.enumerated() {
             recurrentSlots[ObjectIdentifier(r.layer.weightHH)] = (slot, true)
@@ -102,15 +128,18 @@ public final class Probe {
             }
         }
         // Weak: a probe that is dropped leaves a harmless observer behind, not a dangling one.
-        model.boundaryObservers.append { [weak self] i, v in
-            guard let self, self.probing else { return }
-            self.timed { self.observe(i, v) }
+        for seq in containers {
+            let id = ObjectIdentifier(seq)
+            seq.boundaryObservers.append { [weak self] i, v in
+                guard let self, self.probing else { return }
+                self.timed { self.observe(Boundary(container: id, index: i), v) }
+            }
         }
     }
 
     deinit { try? sink?.close() }
 
-    public var layerNames: [String] { blocks.map { "layers.\($0.denseIndex)" } }
+    public var layerNames: [String] { blocks.map(\.name) }
 
     /// Hooks the probe into a trainer: every `options.every` steps (and step 0) are measured.
     public func attach(to trainer: Trainer<Float>) {
@@ -145,11 +174,11 @@ public final class Probe {
     private func begin() {
         probing = true
         pendingTime = recurrent.map { _ in nil }; pendingForward = pendingTime.map { _ in nil }
-        pending = blocks.map { LayerStats(step: 0, layer: $0.layer, name: "layers.\($0.denseIndex)", activation: $0.activation?.rawValue) }
+        pending = blocks.map { LayerStats(step: 0, layer: $0.layer, name: $0.name, activation: $0.activation?.rawValue) }
     }
 
     /// Called as each layer's output is produced, while it is still in cache.
-    private func observe(_ index: Int, _ v: Var<Float>) {
+    private func observe(_ index: Boundary, _ v: Var<Float>) {
         let tape = v.tape
         if ownGradientSummaries && hookedTape !== tape {
             hookedTape = tape

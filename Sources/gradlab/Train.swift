@@ -17,6 +17,10 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("input-std"), help: "Recurrent input weights ~ N(0, std²) (default U(±1/√H)).") var inputStd: Double?
     @Option(name: .customLong("forget-bias"), help: "LSTM forget-gate bias.") var forgetBias: Double?
     @Option(help: "Truncated BPTT: detach the recurrent state every k steps.") var tbptt: Int?
+    @Option(help: "Normalization after every hidden Dense (mlp) or in every residual branch (resmlp): none, layer, batch.") var normalization: String?
+    @Option(name: .customLong("branch-scale"), help: "Residual branch scale (resmlp): one, skipinit, fixup, inv-sqrt-depth or a number.") var branchScale: String?
+    @Option(help: "Adaptive gradient clipping λ, unit-wise (e.g. 0.01).") var agc: Double?
+    @Flag(name: .customLong("skip-nonfinite"), help: "Skip steps with a non-finite loss or gradient and halve the learning rate.") var skipNonfinite = false
     @Option(help: "Hidden layers (recurrent models: stacked recurrent layers).") var depth: Int?
     @Option(help: "Units per hidden layer (recurrent models: hidden size).") var width: Int?
     @Option(help: "Activation: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).") var activation: String?
@@ -55,6 +59,8 @@ struct RunOptions: ParsableArguments {
         if let v = model { c.model = v }; if let v = seqLen { c.seqLen = v }; if let v = recurrentInit { c.recurrentInit = v }
         if let v = recurrentScale { c.recurrentScale = v }; if let v = inputStd { c.inputStd = v }; if let v = forgetBias { c.forgetBias = v }
         if let v = tbptt { c.tbptt = v }
+        if let v = normalization { c.normalization = v }; if let v = branchScale { c.branchScale = v }; if let v = agc { c.agc = v }
+        if skipNonfinite { c.skipNonfinite = true }
         try EdgeOfChaos.resolve(&c)
         try c.validate()
         return c

@@ -48,14 +48,20 @@ public final class Sequential<S: Scalar>: Layer {
 
 extension Sequential {
     /// A multilayer perceptron: `depth` hidden Dense layers of `width` units, each followed by
-    /// `activation`, then a Dense output layer with `outputs` units (no activation: logits).
+    /// optional normalization and `activation`, then a Dense output layer with `outputs` units (no activation: logits).
     public static func mlp(inputs: Int, width: Int, depth: Int, outputs: Int, activation: ActivationKind,
                            initializer: Initializer, outputInitializer: Initializer? = nil, dropout: Double = 0,
-                           rng: inout SeededRandom) -> Sequential {
+                           normalization: NormalizationKind = .none, rng: inout SeededRandom) -> Sequential {
         var layers: [any Layer<S>] = []
         var fanIn = inputs
         for _ in 0..<depth {
             layers.append(Dense<S>(fanIn, width, initializer: initializer, rng: &rng))
+            // Normalization sits between the affine map and φ (Ioffe & Szegedy 2015's placement).
+            switch normalization {
+            case .none: break
+            case .layer: layers.append(try! LayerNorm<S>(width))
+            case .batch: layers.append(try! BatchNorm<S>(width))
+            }
             layers.append(Activation<S>(activation))
             if dropout > 0 { layers.append(try! Dropout<S>(dropout)) }
             fanIn = width

@@ -33,8 +33,10 @@ public final class Optimizer<S: Scalar> {
         }
     }
 
+    /// Multiplies the scheduled rate (in-run learning-rate back-off, e.g. by `NonFiniteGuard`).
+    public var rateScale = 1.0
     /// Learning rate of the next step.
-    public var learningRate: Double { schedule.rate(at: step) }
+    public var learningRate: Double { schedule.rate(at: step) * rateScale }
 
     /// One update of every parameter that has a gradient; returns the learning rate used.
     @discardableResult
@@ -42,7 +44,7 @@ public final class Optimizer<S: Scalar> {
     public func update() -> Double {
         let started = DispatchTime.now().uptimeNanoseconds
         defer { lastUpdateSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
-        let lr = schedule.rate(at: step)
+        let lr = learningRate
         step += 1
         if measureUpdates {
             lastWeightNorms = Array(repeating: .nan, count: parameters.count)

@@ -19,6 +19,15 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var forgetBias: Double? = nil
     /// Truncated BPTT: detach the recurrent state every k steps.
     public var tbptt: Int? = nil
+    /// "none", "layer" or "batch": normalization after every hidden Dense layer (MLP) or inside
+    /// every residual branch (resmlp).
+    public var normalization = "none"
+    /// Residual MLP branch scale: one, skipinit, fixup, inv-sqrt-depth or a number.
+    public var branchScale = "one"
+    /// Unit-wise adaptive gradient clipping λ (e.g. 0.01).
+    public var agc: Double? = nil
+    /// Skip steps with a non-finite loss or gradient and halve the learning rate (in-run repair).
+    public var skipNonfinite = false
     public var depth = 2
     public var width = 128
     public var activation = "relu"
@@ -49,14 +58,17 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case data, samples, model, seqLen = "seq-len", recurrentInit = "recurrent-init", recurrentScale = "recurrent-scale"
-        case inputStd = "input-std", forgetBias = "forget-bias", tbptt, depth, width, activation, initializer = "init", sigmaW2 = "sigma-w2", sigmaB2 = "sigma-b2"
+        case inputStd = "input-std", forgetBias = "forget-bias", tbptt, normalization, branchScale = "branch-scale", agc
+        case skipNonfinite = "skip-nonfinite", depth, width, activation, initializer = "init", sigmaW2 = "sigma-w2", sigmaB2 = "sigma-b2"
         case dropout, biasInit = "bias-init", inputScale = "input-scale", inputShift = "input-shift", optimizer, lr, momentum, weightDecay = "weight-decay", schedule, warmup
         case clipNorm = "clip-norm", clipValue = "clip-value", steps, batch, seed, evalEvery = "eval-every", threads
     }
 
     public static let dataNames = ["digits", "spirals", "circles", "blobs", "xor", "parity", "teacher"]
         + SequenceTask.allCases.map(\.rawValue) + ["csv:<file>", "idx:<images>,<labels>"]
-    public static let modelNames = ["mlp"] + RecurrentCell.allCases.map(\.rawValue)
+    /// "resmlp": a stem Dense, `depth` pre-activation residual blocks of two Dense layers, a head.
+    public static let modelNames = ["mlp", "resmlp"] + RecurrentCell.allCases.map(\.rawValue)
+    public var isRecurrent: Bool { RecurrentCell(rawValue: model) != nil }
     /// The sequence task named by `data`, if it is one.
     public var sequenceTask: SequenceTask? { SequenceTask(rawValue: data) }
     public static let optimizerNames = ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"]
@@ -92,6 +104,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         model = try v(.model, d.model); seqLen = try v(.seqLen, d.seqLen); recurrentInit = try v(.recurrentInit, d.recurrentInit)
         recurrentScale = try c.decodeIfPresent(Double.self, forKey: .recurrentScale); inputStd = try c.decodeIfPresent(Double.self, forKey: .inputStd)
         forgetBias = try c.decodeIfPresent(Double.self, forKey: .forgetBias); tbptt = try c.decodeIfPresent(Int.self, forKey: .tbptt)
+        normalization = try v(.normalization, d.normalization); branchScale = try v(.branchScale, d.branchScale)
+        agc = try c.decodeIfPresent(Double.self, forKey: .agc); skipNonfinite = try v(.skipNonfinite, d.skipNonfinite)
         width = try v(.width, d.width); activation = try v(.activation, d.activation)
         initializer = try v(.initializer, d.initializer); sigmaW2 = try v(.sigmaW2, d.sigmaW2); sigmaB2 = try v(.sigmaB2, d.sigmaB2)
         dropout = try v(.dropout, d.dropout); biasInit = try c.decodeIfPresent(Double.self, forKey: .biasInit)
@@ -110,7 +124,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
                  "data '\(data)' is not known; allowed: \(Self.dataNames.joined(separator: ", "))")
         try need(samples >= 4, "samples \(samples) must be ≥ 4")
         try need(Self.modelNames.contains(model), "model '\(model)' is not known; allowed: \(Self.modelNames.joined(separator: ", "))")
-        try need(model == "mlp" || sequenceTask != nil,
+        try need(!isRecurrent || sequenceTask != nil,
                  "model '\(model)' reads sequences; set data to a sequence task: \(SequenceTask.allCases.map(\.rawValue).joined(separator: ", "))")
         let shortest = sequenceTask == .adding1997 || sequenceTask == .multiplication ? 22 : 10
         try need(seqLen >= shortest && seqLen <= 100_000, "seq-len \(seqLen) must be in \(shortest)…100000 for \(data)")
@@ -119,7 +133,10 @@ public struct RunConfig: Codable, Equatable, Sendable {
         try need(inputStd.map { $0 > 0 && $0.isFinite } ?? true, "input-std must be a positive number")
         try need(forgetBias.map(\.isFinite) ?? true, "forget-bias must be a finite number")
         try need(tbptt.map { $0 >= 1 } ?? true, "tbptt \(tbptt ?? 0) must be ≥ 1 step")
-        try need(model == "mlp" || depth >= 1, "depth \(depth): a recurrent model needs ≥ 1 recurrent layer")
+        try need(!isRecurrent || depth >= 1, "depth \(depth): a recurrent model needs ≥ 1 recurrent layer")
+        _ = try NormalizationKind.named(normalization)
+        _ = try BranchScale.named(branchScale, blocks: Swift.max(depth, 1))
+        try need(agc.map { $0 > 0 && $0.isFinite } ?? true, "agc \(agc ?? 0) must be a positive number (λ, e.g. 0.01)")
         try need(depth >= 0 && depth <= 10_000, "depth \(depth) must be in 0…10000 (hidden layers)")
         try need(width >= 1 && width <= 1 << 16, "width \(width) must be in 1…65536")
         try need(ActivationKind(rawValue: activation) != nil,
@@ -198,9 +215,14 @@ public struct RunConfig: Codable, Equatable, Sendable {
                                            recurrentInit: try RecurrentInit.named(recurrentInit, scale: recurrentScale),
                                            inputStd: inputStd, forgetBias: forgetBias, truncation: tbptt, rng: &rng)
         }
-        let model = Sequential<S>.mlp(inputs: inputs, width: width, depth: depth, outputs: outputs,
-                                      activation: ActivationKind(rawValue: activation)!, initializer: try makeInitializer(),
-                                      dropout: dropout, rng: &rng)
+        let norm = try NormalizationKind.named(normalization)
+        let model = self.model == "resmlp"
+            ? try Sequential<S>.residualMLP(inputs: inputs, width: width, blocks: depth, outputs: outputs,
+                                            activation: ActivationKind(rawValue: activation)!, initializer: try makeInitializer(),
+                                            normalization: norm, branchScale: try BranchScale.named(branchScale, blocks: Swift.max(depth, 1)), rng: &rng)
+            : Sequential<S>.mlp(inputs: inputs, width: width, depth: depth, outputs: outputs,
+                                activation: ActivationKind(rawValue: activation)!, initializer: try makeInitializer(),
+                                dropout: dropout, normalization: norm, rng: &rng)
         if let biasInit {
             for (name, p) in model.namedParameters where name.hasSuffix(".bias") { p.value = Tensor(shape: p.value.shape, repeating: S(biasInit)) }
         }
@@ -242,6 +264,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         let opt = Optimizer<S>(makeRule(), schedule: makeSchedule(), parameters: model.namedParameters)
         let trainer = Trainer(model: model, optimizer: opt, batchSize: batch, seed: seed)
         trainer.clipping = clipping
+        trainer.adaptiveClipping = agc
+        if skipNonfinite { trainer.nonFiniteGuard = try NonFiniteGuard() }
         return (trainer, train, test)
     }
 

@@ -66,10 +66,14 @@ public enum SafeTensors {
 /// A training checkpoint: model parameters under their dotted names, optimizer state under
 /// `optimizer.<parameter>.<slot>`, and the step, seed and config as metadata.
 public enum Checkpoint {
+    /// `buffers` are a model's non-trained state (BatchNorm running statistics), saved under
+    /// their own names.
     public static func save<S: Scalar>(to path: String, parameters: [(name: String, parameter: Parameter<S>)],
+                                       buffers: [(name: String, tensor: Tensor<S>)] = [],
                                        optimizer: Optimizer<S>?, metadata: [String: String]) throws {
         var tensors: [String: Tensor<S>] = [:]
         for (name, p) in parameters { tensors[name] = p.value }
+        for (name, t) in buffers { tensors[name] = t }
         var meta = metadata
         if let optimizer {
             for (key, buf) in optimizer.state { tensors["optimizer.\(key)"] = Tensor(shape: [buf.buffer.count], scalars: buf.values) }
@@ -83,8 +87,16 @@ public enum Checkpoint {
     @discardableResult
     public static func load<S: Scalar>(from path: String, into parameters: [(name: String, parameter: Parameter<S>)],
                                        optimizer: Optimizer<S>?) throws -> [String: String] {
+        try load(from: path, into: parameters, optimizer: optimizer, buffers: nil)
+    }
+
+    /// Also hands every saved tensor to `buffers` (e.g. `model.loadBuffers(from:)`).
+    @discardableResult
+    public static func load<S: Scalar>(from path: String, into parameters: [(name: String, parameter: Parameter<S>)],
+                                       optimizer: Optimizer<S>?, buffers: (([String: Tensor<S>]) throws -> Void)?) throws -> [String: String] {
         guard let data = FileManager.default.contents(atPath: path) else { throw GradLabError.io("\(path): cannot read the checkpoint") }
         let (tensors, meta): ([String: Tensor<S>], [String: String]) = try SafeTensors.decode(data, source: path)
+        try buffers?(tensors)
         for (name, p) in parameters {
             guard let t = tensors[name] else { throw GradLabError.data("\(path): no tensor '\(name)'; was it saved from the same model?") }
             guard t.shape == p.value.shape else {

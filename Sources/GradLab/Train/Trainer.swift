@@ -33,6 +33,13 @@ public final class Trainer<S: Scalar> {
     public let model: Sequential<S>
     public let optimizer: Optimizer<S>
     public var clipping: GradientClipping = .none
+    /// Unit-wise adaptive gradient clipping λ (Brock et al. 2021), applied after `clipping`.
+    public var adaptiveClipping: Double?
+    /// Skip steps whose loss or gradient is not finite and back the learning rate off (in-run
+    /// repair, no restart); nil: a non-finite loss stops training.
+    public var nonFiniteGuard: NonFiniteGuard?
+    /// Steps skipped by the guard so far.
+    public private(set) var skippedSteps = 0
     public var batchSize: Int
     public let seed: UInt64
     /// Summary statistics of each parameter's gradient in the last step, keyed by parameter
@@ -78,10 +85,25 @@ public final class Trainer<S: Scalar> {
         let norm = contributions == gradientSummaries.count && gradientSummaries.count == params.filter({ $0.grad != nil }).count
             ? gradientSummaries.values.reduce(0) { $0 + $1.sumOfSquares }.squareRoot()
             : globalGradientNorm(params)
+        let lossValue = Double(loss.value.item)
+        if var guard_ = nonFiniteGuard {
+            let decision = guard_.check(gradNorm: norm, loss: lossValue)
+            nonFiniteGuard = guard_
+            optimizer.rateScale = guard_.lrScale
+            if case .skip = decision {
+                // The step counts (batches and schedules stay aligned) but changes nothing.
+                skippedSteps += 1
+                optimizer.zeroGrad(); optimizer.step += 1
+                let record = StepRecord(step: s, epoch: epoch, loss: lossValue, accuracy: acc, gradNorm: norm, learningRate: 0)
+                for f in onStep { f(record) }
+                return record
+            }
+        }
         clipping.apply(to: params, norm: norm)
+        if let lambda = adaptiveClipping { adaptiveClip(params, lambda: lambda) }
         for f in beforeUpdate { f(s) }
         let lr = optimizer.update()
-        let record = StepRecord(step: s, epoch: epoch, loss: Double(loss.value.item), accuracy: acc, gradNorm: norm, learningRate: lr)
+        let record = StepRecord(step: s, epoch: epoch, loss: lossValue, accuracy: acc, gradNorm: norm, learningRate: lr)
         for f in onStep { f(record) }
         return record
     }
@@ -112,7 +134,11 @@ public final class Trainer<S: Scalar> {
             if epochBatches?.epoch != epoch { epochBatches = (epoch, train.batches(size: batchSize, epoch: epoch, seed: seed)) }
             let record = step(epochBatches!.batches[s % perEpoch], epoch: epoch)
             history.steps.append(record)
-            if !record.loss.isFinite {
+            if let g = nonFiniteGuard, g.consecutiveSkips >= 50 {
+                history.stopReason = "50 steps in a row had a non-finite loss or gradient (skipped, learning rate backed off to ×\(g.lrScale)); check the data and the initialization"
+                break
+            }
+            if !record.loss.isFinite && nonFiniteGuard == nil {
                 history.stopReason = "loss became \(record.loss) at step \(s) (gradient norm \(record.gradNorm)); lower the learning rate, clip gradients, or use a smaller initialization"
                 break
             }
@@ -131,13 +157,13 @@ public final class Trainer<S: Scalar> {
         var meta = metadata
         meta["seed"] = "\(seed)"
         meta["format"] = "gradlab-checkpoint-1"
-        try Checkpoint.save(to: path, parameters: model.namedParameters, optimizer: optimizer, metadata: meta)
+        try Checkpoint.save(to: path, parameters: model.namedParameters, buffers: model.buffers, optimizer: optimizer, metadata: meta)
     }
 
     /// Restores parameters, optimizer state and step; returns the checkpoint's metadata.
     @discardableResult
     public func resume(from path: String) throws -> [String: String] {
-        let meta = try Checkpoint.load(from: path, into: model.namedParameters, optimizer: optimizer)
+        let meta = try Checkpoint.load(from: path, into: model.namedParameters, optimizer: optimizer, buffers: model.loadBuffers)
         if let s = meta["seed"], UInt64(s) != seed {
             throw GradLabError.invalid("\(path) was saved with seed \(s) but this run uses \(seed); resume with --seed \(s)")
         }
