@@ -63,13 +63,17 @@ let package = Package(
             name: "GradLabTheory",
             dependencies: ["GradLab"],
             swiftSettings: cpuFlags),
+        .target(
+            name: "GradLabReports",
+            dependencies: ["GradLab", "GradLabDiagnostics"],
+            swiftSettings: cpuFlags),
         .executableTarget(
             name: "gradlab",
-            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "GradLabTests",
-            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory"],
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports"],
             resources: [.copy("Fixtures")],
             swiftSettings: cpuFlags),
     ],

@@ -21,6 +21,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("branch-scale"), help: "Residual branch scale (resmlp): one, skipinit, fixup, inv-sqrt-depth or a number.") var branchScale: String?
     @Option(help: "Adaptive gradient clipping λ, unit-wise (e.g. 0.01).") var agc: Double?
     @Flag(name: .customLong("skip-nonfinite"), help: "Skip steps with a non-finite loss or gradient and halve the learning rate.") var skipNonfinite = false
+    @Flag(help: "Standardize every input feature (training-set mean and std).") var standardize = false
     @Option(help: "Hidden layers (recurrent models: stacked recurrent layers).") var depth: Int?
     @Option(help: "Units per hidden layer (recurrent models: hidden size).") var width: Int?
     @Option(help: "Activation: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).") var activation: String?
@@ -60,7 +61,7 @@ struct RunOptions: ParsableArguments {
         if let v = recurrentScale { c.recurrentScale = v }; if let v = inputStd { c.inputStd = v }; if let v = forgetBias { c.forgetBias = v }
         if let v = tbptt { c.tbptt = v }
         if let v = normalization { c.normalization = v }; if let v = branchScale { c.branchScale = v }; if let v = agc { c.agc = v }
-        if skipNonfinite { c.skipNonfinite = true }
+        if skipNonfinite { c.skipNonfinite = true }; if standardize { c.standardize = true }
         try EdgeOfChaos.resolve(&c)
         try c.validate()
         return c

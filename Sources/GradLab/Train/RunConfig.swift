@@ -28,6 +28,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var agc: Double? = nil
     /// Skip steps with a non-finite loss or gradient and halve the learning rate (in-run repair).
     public var skipNonfinite = false
+    /// Standardize every input feature with the training set's mean and std (after scale/shift).
+    public var standardize = false
     public var depth = 2
     public var width = 128
     public var activation = "relu"
@@ -59,7 +61,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case data, samples, model, seqLen = "seq-len", recurrentInit = "recurrent-init", recurrentScale = "recurrent-scale"
         case inputStd = "input-std", forgetBias = "forget-bias", tbptt, normalization, branchScale = "branch-scale", agc
-        case skipNonfinite = "skip-nonfinite", depth, width, activation, initializer = "init", sigmaW2 = "sigma-w2", sigmaB2 = "sigma-b2"
+        case skipNonfinite = "skip-nonfinite", standardize, depth, width, activation, initializer = "init", sigmaW2 = "sigma-w2", sigmaB2 = "sigma-b2"
         case dropout, biasInit = "bias-init", inputScale = "input-scale", inputShift = "input-shift", optimizer, lr, momentum, weightDecay = "weight-decay", schedule, warmup
         case clipNorm = "clip-norm", clipValue = "clip-value", steps, batch, seed, evalEvery = "eval-every", threads
     }
@@ -106,6 +108,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         forgetBias = try c.decodeIfPresent(Double.self, forKey: .forgetBias); tbptt = try c.decodeIfPresent(Int.self, forKey: .tbptt)
         normalization = try v(.normalization, d.normalization); branchScale = try v(.branchScale, d.branchScale)
         agc = try c.decodeIfPresent(Double.self, forKey: .agc); skipNonfinite = try v(.skipNonfinite, d.skipNonfinite)
+        standardize = try v(.standardize, d.standardize)
         width = try v(.width, d.width); activation = try v(.activation, d.activation)
         initializer = try v(.initializer, d.initializer); sigmaW2 = try v(.sigmaW2, d.sigmaW2); sigmaB2 = try v(.sigmaB2, d.sigmaB2)
         dropout = try v(.dropout, d.dropout); biasInit = try c.decodeIfPresent(Double.self, forKey: .biasInit)
@@ -171,6 +174,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
             train.features = train.features.map { $0 * a + b }
             test.features = test.features.map { $0 * a + b }
         }
+        if standardize { (train, test) = (train.standardized(using: train), test.standardized(using: train)) }
         return (train, test)
     }
 

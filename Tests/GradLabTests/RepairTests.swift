@@ -1,0 +1,87 @@
+import XCTest
+import Foundation
+import GradLab
+import GradLabDiagnostics
+
+/// The repair ladder's decisions on small cases, and the in-run remedies wired into training.
+final class RepairTests: XCTestCase {
+    func verdict(_ kind: Verdict.Kind, predicted: Bool) -> Verdict {
+        Verdict(kind, layers: [1], firstStep: 0, predicted: predicted, evidence: "", explanation: "", remedies: [])
+    }
+
+    func testLadderOrderFollowsTheEvidence() {
+        var relu = RunConfig(); relu.activation = "relu"; relu.initializer = "normal"; relu.sigmaW2 = 18; relu.optimizer = "sgd"
+        // Predicted at step 0: the architecture is at fault, so the init comes first…
+        XCTAssertEqual(Repair.ladder(for: verdict(.exploding, predicted: true), config: relu).first?.name, "init he-normal for relu")
+        // …appearing only in training: the learning rate first.
+        XCTAssertEqual(Repair.ladder(for: verdict(.nonFinite, predicted: false), config: relu).first?.name, "learning rate ÷10")
+        var scaled = relu; scaled.inputScale = 100
+        XCTAssertEqual(Repair.ladder(for: verdict(.exploding, predicted: true), config: scaled).first?.name, "standardize inputs")
+        var rnn = RunConfig(); rnn.model = "rnn-tanh"; rnn.data = "adding"
+        XCTAssertEqual(Repair.ladder(for: verdict(.exploding, predicted: false), config: rnn).first?.name, "clip-norm 1")
+        XCTAssertEqual(Repair.ladder(for: verdict(.vanishing, predicted: true), config: rnn).first?.name, "LSTM, forget bias 1")
+        var dead = relu; dead.biasInit = -1
+        XCTAssertEqual(Repair.ladder(for: verdict(.deadReLU, predicted: true), config: dead).first?.name, "zero bias, standardized inputs")
+        // A remedy that changes nothing is never tried: He init is already there.
+        var he = relu; he.initializer = "he-normal"
+        XCTAssertFalse(Repair.ladder(for: verdict(.vanishing, predicted: true), config: he).contains { $0.name.hasPrefix("init") })
+        // The most urgent verdict is repaired first; dead units before the vanishing they cause.
+        XCTAssertEqual(Repair.primary([verdict(.vanishing, predicted: true), verdict(.deadReLU, predicted: true)])?.kind, .deadReLU)
+        XCTAssertEqual(Repair.primary([verdict(.saturation, predicted: true), verdict(.nonFinite, predicted: false)])?.kind, .nonFinite)
+    }
+
+    func testRepairsADeepSigmoidNetAndLeavesAHealthyOneAlone() throws {
+        var c = RunConfig()
+        c.data = "circles"; c.samples = 512; c.depth = 10; c.width = 16; c.activation = "sigmoid"; c.initializer = "glorot-uniform"
+        c.optimizer = "sgd"; c.lr = 0.1; c.steps = 100; c.seed = 1; c.evalEvery = 0
+        let r = try Repair.run(c)
+        XCTAssertEqual(r.problem?.kind, .vanishing)
+        let winner = try XCTUnwrap(r.winner, "\(r.attempts.map { "\($0.name): \($0.verdicts)" })")
+        XCTAssertTrue(winner.problemRemoved && winner.improved)
+        XCTAssertLessThan(winner.metric, r.unrepairedMetric * 0.98)
+        let repaired = try XCTUnwrap(r.repairedConfig)
+        XCTAssertNotEqual(repaired, c); XCTAssertEqual(repaired.steps, c.steps)
+        XCTAssertEqual(r.costRatio, Double(r.attempts.count * r.trialSteps) / Double(c.steps), accuracy: 1e-12)
+        XCTAssertFalse(r.after.isEmpty)
+        // Rerunning the repaired config finds nothing to repair.
+        XCTAssertTrue(try DiagnosticRun.run(repaired).all.allSatisfy { $0.kind != .vanishing })
+
+        var healthy = c; healthy.activation = "tanh"; healthy.optimizer = "adam"; healthy.lr = 1e-2; healthy.depth = 3
+        let h = try Repair.run(healthy)
+        XCTAssertNil(h.problem); XCTAssertTrue(h.attempts.isEmpty); XCTAssertEqual(h.costRatio, 0)
+    }
+
+    /// Skip-and-back-off keeps a run alive through non-finite steps, inside the job.
+    func testNonFiniteGuardSkipsStepsInsideTheRun() throws {
+        var c = RunConfig()
+        c.data = "circles"; c.samples = 256; c.depth = 6; c.width = 16; c.activation = "relu"; c.initializer = "he-normal"
+        c.optimizer = "sgd"; c.lr = 50; c.steps = 60; c.batch = 32; c.evalEvery = 0
+        let (plain, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
+        XCTAssertNotNil(try plain.fit(train, steps: c.steps).stopReason)      // without the guard: stopped
+        c.skipNonfinite = true; c.clipNorm = 1
+        let (guarded, train2, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
+        let h = try guarded.fit(train2, steps: c.steps)
+        XCTAssertEqual(h.steps.count, c.steps, h.stopReason ?? "")
+        XCTAssertTrue(guarded.model.parameters.allSatisfy { $0.value.isFinite })
+        XCTAssertLessThanOrEqual(guarded.optimizer.rateScale, 1)
+    }
+
+    func testAdaptiveClippingAndNormalizationFromConfig() throws {
+        var c = RunConfig()
+        c.data = "blobs"; c.samples = 128; c.depth = 3; c.width = 8; c.agc = 0.01; c.normalization = "batch"; c.steps = 5
+        let (t, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
+        XCTAssertEqual(t.adaptiveClipping, 0.01)
+        XCTAssertEqual(t.model.layers.filter { $0 is BatchNorm<Float> }.count, 3)
+        _ = try t.fit(train, steps: 5)
+        // Buffers travel with checkpoints: a resumed model has the same running statistics.
+        let path = tempPath("bn.safetensors")
+        try t.saveCheckpoint(path)
+        let (u, _, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
+        try u.resume(from: path)
+        XCTAssertEqual(u.model.buffers.map(\.tensor.scalars), t.model.buffers.map(\.tensor.scalars))
+        c.normalization = "group"
+        XCTAssertThrowsError(try c.validate())
+        c.normalization = "none"; c.model = "resmlp"; c.branchScale = "fixup"
+        XCTAssertNoThrow(try c.validate())
+    }
+}
