@@ -47,6 +47,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "CGradLabSupport"),
@@ -64,16 +65,20 @@ let package = Package(
             dependencies: ["GradLab"],
             swiftSettings: cpuFlags),
         .target(
+            name: "GradLabExperiments",
+            dependencies: ["GradLab", "GradLabDiagnostics", .product(name: "Yams", package: "Yams")],
+            swiftSettings: cpuFlags),
+        .target(
             name: "GradLabReports",
             dependencies: ["GradLab", "GradLabDiagnostics"],
             swiftSettings: cpuFlags),
         .executableTarget(
             name: "gradlab",
-            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "GradLabTests",
-            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports"],
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments"],
             resources: [.copy("Fixtures")],
             swiftSettings: cpuFlags),
     ],

@@ -22,7 +22,7 @@ public enum RepairReport {
         b += "<h2>Problem</h2><p><b>\(SVG.escape(problem.kind.rawValue))</b>: \(SVG.escape(problem.line))</p>"
         b += "<p>Why: \(SVG.escape(problem.explanation))</p>"
         if r.allVerdicts.count > 1 {
-            b += "<p>Other verdicts: " + r.allVerdicts.filter { $0.kind != problem.kind }.map { SVG.escape($0.line) }.joined(separator: "<br>") + "</p>"
+            b += "<p>Other verdicts: " + r.allVerdicts.filter { $0.kind != problem.kind }.map { SVG.escape($0.line) }.joined(separator: "<br/>") + "</p>"
         }
         b += String(format: "<h2>Candidates</h2><p>Each trained %d steps from the same seed; the unrepaired run's mean loss over the last 10%% of those steps was %@. A winner must remove the problem and lower that by the margin.</p>",
                     r.trialSteps, r.unrepairedMetric.isFinite ? String(format: "%.4g", r.unrepairedMetric) : "∞ (it broke down)")
@@ -32,7 +32,7 @@ public enum RepairReport {
             b += "<tr\(won ? " class=\"ok\"" : "")><td>\(i + 1)</td><td>\(SVG.escape(a.name))\(a.inRun ? " (in-run)" : "")\(won ? " <b>✓ winner</b>" : "")</td>"
             b += "<td>\(SVG.escape(a.rationale))</td><td>\(a.problemRemoved ? "yes" : "no")</td>"
             b += "<td>\(a.metric.isFinite ? String(format: "%.4g", a.metric) : "∞")\(a.improved ? "" : " (not better)")</td>"
-            b += "<td>\(a.error.map(SVG.escape) ?? (a.verdicts.isEmpty ? "none" : a.verdicts.map(SVG.escape).joined(separator: "<br>")))</td>"
+            b += "<td>\(a.error.map(SVG.escape) ?? (a.verdicts.isEmpty ? "none" : a.verdicts.map(SVG.escape).joined(separator: "<br/>")))</td>"
             b += String(format: "<td>%.2f s</td></tr>", a.seconds)
         }
         b += "</table>"

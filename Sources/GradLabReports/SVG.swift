@@ -56,7 +56,7 @@ public enum SVG {
         func px(_ i: Int) -> Double { l + Double(i) * xStep / Swift.max(xMax, 1e-12) * pw }
         func py(_ v: Double) -> Double { t + (1 - (v - lo) / (hi - lo)) * ph }
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
-        out += "<title>\(escape(title))</title>"
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/><title>\(escape(title))</title>"
         out += text(l, 18, title, size: 13, extra: " font-weight=\"bold\"")
         out += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#999\"/>", l, t, pw, ph)
         for v in ticks(lo, hi) {
@@ -88,6 +88,49 @@ public enum SVG {
         return out + "</svg>"
     }
 
+    /// Grouped bars on a log10 axis: one group per category (e.g. layer), one bar per series
+    /// (e.g. step). Non-finite or non-positive values get a red or grey marker instead of a bar.
+    public static func barChart(title: String, categories: [String], series: [(name: String, values: [Double])], yLabel: String,
+                                width: Int = 640, height: Int = 300) -> String {
+        let (l, r, t, b) = (70.0, 130.0, 30.0, 45.0)
+        let pw = Double(width) - l - r, ph = Double(height) - t - b
+        let logs = series.flatMap { $0.values }.filter { $0.isFinite && $0 > 0 }.map { Foundation.log10($0) }
+        var lo = Foundation.floor(logs.min() ?? 0), hi = Foundation.ceil(logs.max() ?? 1)
+        if hi <= lo { hi = lo + 1 }
+        lo -= 0.5
+        let gw = pw / Double(Swift.max(categories.count, 1)), bw = gw * 0.8 / Double(Swift.max(series.count, 1))
+        func py(_ v: Double) -> Double { t + (1 - (v - lo) / (hi - lo)) * ph }
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/><title>\(escape(title))</title>" + text(l, 18, title, size: 13, extra: " font-weight=\"bold\"")
+        out += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#999\"/>", l, t, pw, ph)
+        for v in stride(from: Foundation.ceil(lo), through: hi, by: Swift.max(1, Foundation.floor((hi - lo) / 6))) {
+            out += String(format: "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>", l, l + pw, py(v), py(v))
+            out += text(l - 5, py(v) + 4, "1e\(Int(v))", size: 10, anchor: "end")
+        }
+        let every = Swift.max(1, categories.count / 25)
+        for (ci, c) in categories.enumerated() where ci % every == 0 {
+            out += text(l + (Double(ci) + 0.5) * gw, t + ph + 14, c, size: 9, anchor: "middle")
+        }
+        out += text(l + pw / 2, Double(height) - 8, "layer", anchor: "middle")
+        out += text(14, t + ph / 2, yLabel, anchor: "middle", extra: String(format: " transform=\"rotate(-90 14 %.1f)\"", t + ph / 2))
+        for (k, s) in series.enumerated() {
+            let colour = palette[k % palette.count]
+            for (ci, v) in s.values.enumerated() {
+                let x = l + Double(ci) * gw + gw * 0.1 + Double(k) * bw
+                if v.isFinite && v > 0 {
+                    let y = py(Foundation.log10(v))
+                    out += String(format: "<rect class=\"bar\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%@\"/>", x, y, bw, t + ph - y, colour)
+                } else {
+                    out += String(format: "<rect class=\"nonfinite\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"4\" fill=\"%@\"/>", x, t, bw, v.isFinite ? "#bbbbbb" : "#ff0000")
+                }
+            }
+            let ly = t + 14 + Double(k) * 16
+            out += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"10\" fill=\"%@\"/>", l + pw + 10, ly - 9, colour)
+            out += text(l + pw + 26, ly, s.name, size: 10)
+        }
+        return out + "</svg>"
+    }
+
     /// A layer × step heat map of log10(value): one row per layer (input layer on top), one
     /// column per step. Non-finite cells are red and counted in the legend; zeros are grey.
     public static func heatmap(title: String, rows: [String], steps: [Int], values: [[Double]], unit: String,
@@ -100,7 +143,7 @@ public enum SVG {
         let lo = logs.min() ?? 0, hi = Swift.max(logs.max() ?? 1, lo + 1e-9)
         let cw = pw / Double(Swift.max(steps.count, 1))
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
-        out += "<title>\(escape(title))</title>" + text(l, 18, title, size: 13, extra: " font-weight=\"bold\"")
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/><title>\(escape(title))</title>" + text(l, 18, title, size: 13, extra: " font-weight=\"bold\"")
         var nonFinite = 0
         for (ri, row) in values.enumerated() {
             let y = t + Double(ri * cellH)
@@ -132,7 +175,7 @@ public enum SVG {
     public static func page(title: String, body: String) -> String {
         """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
+        <html lang="en"><head><meta charset="utf-8"/><title>\(escape(title))</title>
         <style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
         table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}
         .ok{color:#007a4d}.bad{color:#b00020}code,pre{background:#f4f4f4;padding:1px 4px}figure{margin:1em 0}</style>

@@ -3,7 +3,7 @@ import Foundation
 /// A one-line terminal progress bar on stderr: `[██████░░░░] 60% 600/1000 loss 0.213 acc 93.8% 2.1 s`.
 /// On a terminal it redraws in place; otherwise (logs, CI) it prints a line every 10%.
 public final class ProgressBar {
-    let total: Int
+    var total: Int
     let label: String
     let start = Date()
     let interactive = isatty(2) != 0
@@ -15,7 +15,9 @@ public final class ProgressBar {
         self.total = Swift.max(total, 1); self.label = label; self.enabled = enabled
     }
 
-    public func update(_ done: Int, _ info: String) {
+    /// Reports `done` of `total` (which may change, e.g. once a sweep knows its size).
+    public func update(_ done: Int, _ info: String, total newTotal: Int? = nil) {
+        if let newTotal { total = Swift.max(newTotal, 1) }
         guard enabled else { return }
         let frac = Double(done) / Double(total)
         let elapsed = Date().timeIntervalSince(start)
@@ -31,7 +33,8 @@ public final class ProgressBar {
             let decile = Int(frac * 10)
             guard decile != lastDecile else { return }
             lastDecile = decile
-            FileHandle.standardError.write("\(label) \(Int(frac * 100))% \(done)/\(total) \(info) \(String(format: "%.1fs", elapsed))\n".data(using: .utf8)!)
+            let eta = done > 0 && done < total ? String(format: " eta %.1fs", elapsed / frac - elapsed) : ""
+            FileHandle.standardError.write("\(label) \(Int(frac * 100))% \(done)/\(total) \(info) \(String(format: "%.1fs", elapsed))\(eta)\n".data(using: .utf8)!)
         }
     }
 }

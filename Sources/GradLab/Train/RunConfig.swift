@@ -58,7 +58,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case data, samples, model, seqLen = "seq-len", recurrentInit = "recurrent-init", recurrentScale = "recurrent-scale"
         case inputStd = "input-std", forgetBias = "forget-bias", tbptt, normalization, branchScale = "branch-scale", agc
         case skipNonfinite = "skip-nonfinite", standardize, depth, width, activation, initializer = "init", sigmaW2 = "sigma-w2", sigmaB2 = "sigma-b2"
@@ -84,17 +84,24 @@ public struct RunConfig: Codable, Equatable, Sendable {
             throw GradLabError.invalid("\(path): not valid JSON (\((error as NSError).userInfo["NSDebugDescription"] ?? "parse error"))")
         }
         guard let dict = object as? [String: Any] else { throw GradLabError.invalid("\(path): the config must be a JSON object of key: value") }
+        do { return try decode(dict) } catch let e as GradLabError { throw GradLabError.invalid("\(path): \(e.description)") }
+    }
+
+    /// A config from a dictionary of run-config keys; unknown keys and wrongly typed values are
+    /// refused by name (the message has no file name: callers add theirs).
+    public static func decode(_ dict: [String: Any]) throws -> RunConfig {
         let known = Set(CodingKeys.allCases.map(\.stringValue))
         if let bad = dict.keys.sorted().first(where: { !known.contains($0) }) {
-            throw GradLabError.invalid("\(path): unknown key '\(bad)'; allowed keys: \(CodingKeys.allCases.map(\.stringValue).joined(separator: ", "))")
+            throw GradLabError.invalid("unknown key '\(bad)'; allowed keys: \(CodingKeys.allCases.map(\.stringValue).joined(separator: ", "))")
         }
+        let data = try JSONSerialization.data(withJSONObject: dict)
         do {
             return try JSONDecoder().decode(RunConfig.self, from: data)
         } catch let DecodingError.typeMismatch(type, ctx), let DecodingError.valueNotFound(type, ctx) {
             let key = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            throw GradLabError.invalid("\(path): key '\(key)' must be \(type == String.self ? "a string" : type == Double.self ? "a number" : "an integer"), got \(dict[key].map { "\($0)" } ?? "null")")
+            throw GradLabError.invalid("key '\(key)' must be \(type == String.self ? "a string" : type == Double.self ? "a number" : type == Bool.self ? "true or false" : "an integer"), got \(dict[key].map { "\($0)" } ?? "null")")
         } catch {
-            throw GradLabError.invalid("\(path): \(error)")
+            throw GradLabError.invalid("\(error)")
         }
     }
 

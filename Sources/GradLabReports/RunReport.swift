@@ -1,0 +1,137 @@
+import Foundation
+import GradLab
+import GradLabDiagnostics
+
+/// One stored run, read back from its directory (see `RunLayout`): config, metrics, probe
+/// records, verdicts.
+public struct StoredRun {
+    public var name: String
+    public var dir: String
+    public var config: RunConfig
+    public var steps: [StepRecord]
+    public var evals: [EvalRecord]
+    public var probe: [ProbeStep]
+    public var verdicts: [(kind: String, line: String, explanation: String)]
+
+    public static func load(_ dir: String) throws -> StoredRun {
+        let config = try RunConfig.load((dir as NSString).appendingPathComponent("config.json"))
+        let dec = JSONDecoder()
+        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        func lines(_ file: String) -> [Data] {
+            guard let text = try? String(contentsOfFile: (dir as NSString).appendingPathComponent(file), encoding: .utf8) else { return [] }
+            return text.split(separator: "\n").map { Data($0.utf8) }
+        }
+        var run = StoredRun(name: (dir as NSString).lastPathComponent, dir: dir, config: config, steps: [], evals: [], probe: [], verdicts: [])
+        run.steps = try lines("metrics.jsonl").map { try dec.decode(StepRecord.self, from: $0) }
+        run.evals = try lines("evals.jsonl").map { try dec.decode(EvalRecord.self, from: $0) }
+        struct Kind: Decodable { var type: String }
+        for l in lines("probe.jsonl") {
+            switch try dec.decode(Kind.self, from: l).type {
+            case "step": run.probe.append(try dec.decode(ProbeStep.self, from: l))
+            case "layer": if !run.probe.isEmpty { run.probe[run.probe.count - 1].layers.append(try dec.decode(LayerStats.self, from: l)) }
+            case "time": if !run.probe.isEmpty { run.probe[run.probe.count - 1].time.append(try dec.decode(TimeStats.self, from: l)) }
+            default: break
+            }
+        }
+        if let d = FileManager.default.contents(atPath: (dir as NSString).appendingPathComponent("verdicts.json")),
+           let arr = try? JSONSerialization.jsonObject(with: d) as? [[String: Any]] {
+            run.verdicts = arr.map { ($0["kind"] as? String ?? "", $0["line"] as? String ?? "", $0["explanation"] as? String ?? "") }
+        }
+        guard !run.steps.isEmpty else { throw GradLabError.data("\(dir): no metrics yet (is the run finished? its result.json marks it done)") }
+        return run
+    }
+
+    /// Run directories under `path`: itself if it holds a run, else its sub-directories that do.
+    public static func directories(_ path: String) throws -> [String] {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+            throw GradLabError.io("\(path): no such run or experiment directory")
+        }
+        if fm.fileExists(atPath: (path as NSString).appendingPathComponent("metrics.jsonl")) { return [path] }
+        let subs = try fm.contentsOfDirectory(atPath: path).sorted().map { (path as NSString).appendingPathComponent($0) }
+            .filter { fm.fileExists(atPath: ($0 as NSString).appendingPathComponent("metrics.jsonl")) }
+        guard !subs.isEmpty else { throw GradLabError.data("\(path) holds no finished runs (directories with metrics.jsonl)") }
+        return subs
+    }
+}
+
+/// The run report: one self-contained HTML file (no scripts, no network) with SVG charts.
+public enum RunReport {
+    /// Predicted ‖δ_l‖/‖δ_L‖ per hidden layer for a run's config at a probed step (from the
+    /// theory module, supplied by the caller so reports do not depend on it), or nil.
+    public typealias Prediction = (RunConfig, ProbeStep) -> [(layer: Int, measured: Double, predicted: Double)]?
+
+    public static func html(_ runs: [StoredRun], title: String, prediction: Prediction? = nil) -> String {
+        var b = "<h1>\(SVG.escape(title))</h1>"
+        b += "<p>\(runs.count) run\(runs.count == 1 ? "" : "s"). Charts: loss, per-layer gradient heat maps (log colour; red = NaN/Inf), per-layer bars, the product of per-layer factors, verdicts\(prediction == nil ? "" : ", predicted vs measured").</p>"
+        b += summaryTable(runs)
+        b += "<h2>Loss</h2><figure>" + SVG.lineChart(title: "Training loss (every step)", xLabel: "step", yLabel: "loss",
+                                                     series: runs.map { ($0.name, $0.steps.map(\.loss)) }, logY: true) + "</figure>"
+        let accRuns = runs.filter { $0.evals.contains { $0.accuracy != nil } }
+        if !accRuns.isEmpty {
+            b += "<figure>" + SVG.lineChart(title: "Test accuracy", xLabel: "evaluation", yLabel: "accuracy",
+                                            series: accRuns.map { ($0.name, $0.evals.map { $0.accuracy ?? .nan }) }) + "</figure>"
+        }
+        if runs.count > 1, runs.allSatisfy({ $0.probe.first?.layers.isEmpty == false }) {
+            b += "<h2>Comparison</h2><figure>" + SVG.lineChart(title: "‖∂L/∂W‖ per layer at step 0 (input layer first)", xLabel: "layer",
+                                                               yLabel: "‖∂L/∂W‖", series: runs.map { ($0.name, $0.probe[0].layers.map(\.gradNorm)) },
+                                                               xStep: 1, logY: true) + "</figure>"
+        }
+        for run in runs { b += section(run, prediction: prediction) }
+        return SVG.page(title: title, body: b)
+    }
+
+    static func summaryTable(_ runs: [StoredRun]) -> String {
+        var t = "<table><tr><th>run</th><th>model</th><th>activation</th><th>init</th><th>depth</th><th>steps</th><th>final loss</th><th>test loss</th><th>test accuracy</th><th>verdicts</th></tr>"
+        for r in runs {
+            let e = r.evals.last
+            t += "<tr><td>\(SVG.escape(r.name))</td><td>\(r.config.model)</td><td>\(r.config.activation)</td><td>\(SVG.escape(r.config.initializer))\(["normal", "uniform", "orthogonal"].contains(r.config.initializer) ? String(format: " σ_w²=%g", r.config.sigmaW2) : "")</td>"
+            t += "<td>\(r.config.depth)</td><td>\(r.steps.count)</td><td>\(fmt(r.steps.last?.loss))</td><td>\(fmt(e?.loss))</td>"
+            t += "<td>\(e?.accuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "–")</td><td>\(r.verdicts.isEmpty ? "none" : r.verdicts.map { SVG.escape($0.kind) }.joined(separator: ", "))</td></tr>"
+        }
+        return t + "</table>"
+    }
+
+    static func fmt(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.4g", $0) : "\($0)" } ?? "–" }
+
+    static func section(_ run: StoredRun, prediction: Prediction?) -> String {
+        var b = "<h2>\(SVG.escape(run.name))</h2>"
+        let probed = run.probe.filter { !$0.layers.isEmpty }
+        if !probed.isEmpty {
+            b += "<figure>" + RepairReport.gradientHeatmap(probed, title: "\(run.name): ‖∂L/∂W‖, layer × step") + "</figure>"
+            // Bars at three steps: first, middle, last probed.
+            let picks = Array(Set([0, probed.count / 2, probed.count - 1])).sorted().map { probed[$0] }
+            b += "<figure>" + SVG.barChart(title: "‖∂L/∂W‖ per layer at chosen steps", categories: probed[0].layers.map { "\($0.layer)" },
+                                           series: picks.map { ("step \($0.step)", $0.layers.map(\.gradNorm)) }, yLabel: "‖∂L/∂W‖ (log)") + "</figure>"
+            b += "<figure>" + SVG.lineChart(title: "Product of factors ‖δ_l‖/‖δ_L‖ (top layer = 1), and per-layer gain", xLabel: "layer (input first)",
+                                            yLabel: "ratio", series: picks.map { ("product, step \($0.step)", $0.layers.map(\.gainProduct)) }
+                                                + [("gain ‖δ_l‖/‖δ_l+1‖, step \(picks[0].step)", picks[0].layers.map { $0.gain ?? .nan })],
+                                            xStep: 1, logY: true) + "</figure>"
+            if let prediction {
+                var rows: [(String, [Double])] = []
+                var notes: [String] = []
+                for s in picks {
+                    guard let p = prediction(run.config, s) else { continue }
+                    if rows.isEmpty { rows.append(("predicted (mean field, at init)", p.map(\.predicted))) }
+                    rows.append(("measured, step \(s.step)", p.map(\.measured)))
+                    let worst = p.map { Swift.abs(Foundation.log10($0.measured) - Foundation.log10($0.predicted)) }.filter(\.isFinite).max() ?? .nan
+                    notes.append(String(format: "step %d: largest deviation %.2f decades", s.step, worst))
+                }
+                if !rows.isEmpty {
+                    b += "<figure>" + SVG.lineChart(title: "Predicted vs measured ‖δ_l‖/‖δ_L‖ per hidden layer", xLabel: "hidden layer", yLabel: "ratio",
+                                                    series: rows, xStep: 1, logY: true) + "<figcaption>\(notes.joined(separator: "; "))</figcaption></figure>"
+                }
+            }
+        }
+        if let t = run.probe.last(where: { !$0.time.isEmpty }) {
+            b += "<figure>" + SVG.heatmap(title: "‖∂L/∂h_t‖ through time (step \(t.step)), one row per recurrent layer", rows: t.time.map(\.name),
+                                          steps: Array(1...(t.time[0].gradNormByTime.count)), values: t.time.map(\.gradNormByTime), unit: "‖∂L/∂h_t‖") + "</figure>"
+        }
+        b += "<h3>Verdicts</h3>"
+        b += run.verdicts.isEmpty ? "<p class=\"ok\">healthy: no problem found</p>"
+            : "<ul>" + run.verdicts.map { "<li><b>\(SVG.escape($0.kind))</b>: \(SVG.escape($0.line))<br/><i>\(SVG.escape($0.explanation))</i></li>" }.joined() + "</ul>"
+        b += "<details><summary>config</summary><pre>\(SVG.escape(run.config.json))</pre></details>"
+        return b
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import GradLab
+import GradLabDiagnostics
+import GradLabReports
+
+/// `gradlab report`: one self-contained HTML file for one or more runs or whole experiments.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write an HTML report (SVG charts, works offline) for runs or experiments.",
+        discussion: """
+        Each argument is a run directory (with metrics.jsonl) or an experiment directory (all its
+        finished runs). Several runs are overlaid for comparison.
+        Examples:
+          gradlab report runs/sigmoid-vs-relu --out sigmoid-vs-relu.html
+          gradlab report runs/xavier-vs-he-30/0000-xavier,seed=0 runs/xavier-vs-he-30/0002-he,seed=0
+        """)
+
+    @Argument(help: "Run or experiment directories.") var paths: [String] = []
+    @Option(help: "Output HTML file.") var out = "report.html"
+    @Option(help: "Report title.") var title: String?
+
+    func run() throws {
+        guard !paths.isEmpty else { throw GradLabError.invalid("give one or more run or experiment directories: gradlab report runs/NAME") }
+        let runs = try paths.flatMap { try StoredRun.directories($0) }.map(StoredRun.load)
+        let html = RunReport.html(runs, title: title ?? "GradLab report: \(paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))") { config, step in
+            PredictedOverlay(config: config, step0: step)?.rows.map { ($0.layer, $0.measured, $0.predicted) }
+        }
+        try atomicWrite(Data(html.utf8), to: out)
+        print("report: \(out) (\(runs.count) runs)")
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import GradLab
+import GradLabExperiments
+
+/// `gradlab run exp.yaml`: every point of an experiment (variants × sweep × seeds), in parallel
+/// worker processes, resumable and shardable.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an experiment file (YAML): variants, grid or random sweeps, seeds.",
+        discussion: """
+        Each point's resolved config, metrics, probe records and verdicts go to
+        <dir>/<experiment>/<index>-<point>/; result.json marks a point done. Rerunning the same
+        command resumes: finished points are skipped, unfinished ones run again. --shard i/n runs
+        every n-th point from i, for cluster job arrays, e.g. Slurm:
+          gradlab run sweep.yaml --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT
+        Examples:
+          gradlab run examples/experiments/sigmoid-vs-relu.yaml
+          gradlab run examples/experiments/depth-sigma-sweep.yaml --workers 2
+          gradlab run examples/experiments/depth-sigma-sweep.yaml --list
+        """)
+
+    @Argument(help: "Experiment file (YAML).") var file: String?
+    @Option(help: "Runs directory.") var dir = "runs"
+    @Option(help: "Parallel worker processes (default: the file's `workers`).") var workers: Int?
+    @Option(help: "Run only shard i of n (i/n, 0-based).") var shard: String?
+    @Flag(help: "List the points and whether each is done, then exit.") var list = false
+    @Flag(name: .customLong("no-progress"), help: "No progress bar.") var noProgress = false
+    @Option(help: .hidden) var point: String?
+    @Option(help: .hidden) var name: String?
+    @Option(name: .customLong("probe-every"), help: .hidden) var probeEvery = 10
+
+    func run() throws {
+        if let point {
+            dieWithParent()
+            _ = try PointRunner.run(dir: point, name: name ?? point, probeEvery: probeEvery)
+            return
+        }
+        guard let file else { throw GradLabError.invalid("give an experiment file: gradlab run exp.yaml (see gradlab run --help)") }
+        let exp = try Experiment.load(file)
+        var shardPair = (0, 1)
+        if let shard {
+            let parts = shard.split(separator: "/").map { Int($0) }
+            guard parts.count == 2, let i = parts[0], let n = parts[1] else {
+                throw GradLabError.invalid("shard '\(shard)' must be i/n, e.g. 0/4")
+            }
+            shardPair = (i, n)
+        }
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let runner = try SweepRunner(experiment: exp, layout: RunLayout(root: dir), workers: workers ?? exp.workers, shard: shardPair,
+                                     executable: FileManager.default.fileExists(atPath: exe.path) ? exe : URL(fileURLWithPath: CommandLine.arguments[0])) {
+            ["run", "--point", $0, "--name", $1, "--probe-every", "\($2)"]
+        }
+        if list {
+            for (p, d, done) in try runner.prepare() { print("\(done ? "done" : "todo")  \(p.name)  \(d)") }
+            return
+        }
+        let bar = ProgressBar(total: 1, label: exp.name, enabled: !noProgress)
+        var total = 1
+        let summary = try runner.run { done, all, name in
+            if all != total { total = all }
+            bar.update(done, name, total: all)
+        }
+        print("\(exp.name): \(summary.total) points, \(summary.skipped) already done, \(summary.finished) finished now\(summary.failed.isEmpty ? "" : ", \(summary.failed.count) failed: \(summary.failed.joined(separator: ", "))")")
+        print("results: \(RunLayout(root: dir).experimentDir(exp.name)); report: gradlab report \(RunLayout(root: dir).experimentDir(exp.name))")
+        if !summary.failed.isEmpty { throw ExitCode(1) }
+    }
+}
