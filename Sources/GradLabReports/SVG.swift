@@ -61,7 +61,7 @@ public enum SVG {
         out += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#999\"/>", l, t, pw, ph)
         for v in ticks(lo, hi) {
             out += String(format: "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>", l, l + pw, py(v), py(v))
-            out += text(l - 5, py(v) + 4, logY ? "1e\(Int(v.rounded()))" : label(v), size: 10, anchor: "end")
+            out += text(l - 5, py(v) + 4, logY ? String(format: "%.2g", Foundation.pow(10, v)) : label(v), size: 10, anchor: "end")
         }
         for v in ticks(0, xMax) {
             let x = l + v / Swift.max(xMax, 1e-12) * pw
@@ -79,6 +79,8 @@ public enum SVG {
                     continue
                 }
                 path += String(format: "%@%.1f,%.1f ", pen ? "L" : "M", px(i), py(yv)); pen = true
+                // Few points (e.g. evaluations): mark each, so a single one still shows.
+                if s.values.count <= 30 { out += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%@\"/>", px(i), py(yv), c) }
             }
             out += "<path class=\"series\" d=\"\(path)\" fill=\"none\" stroke=\"\(c)\" stroke-width=\"1.6\"/>"
             let ly = t + 14 + Double(k) * 16
