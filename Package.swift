@@ -47,6 +47,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         .target(name: "CGradLabSupport"),
@@ -67,13 +68,16 @@ let package = Package(
             name: "GradLabReports",
             dependencies: ["GradLab", "GradLabDiagnostics"],
             swiftSettings: cpuFlags),
+        .target(
+            name: "GradLabStore",
+            dependencies: ["GradLab", "GradLabDiagnostics", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "gradlab",
-            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "GradLabTests",
-            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports"],
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabStore"],
             resources: [.copy("Fixtures")],
             swiftSettings: cpuFlags),
     ],
