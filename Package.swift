@@ -48,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         .target(name: "CGradLabSupport"),
@@ -72,13 +73,17 @@ let package = Package(
             name: "GradLabReports",
             dependencies: ["GradLab", "GradLabDiagnostics"],
             swiftSettings: cpuFlags),
+        .target(
+            name: "GradLabStore",
+            dependencies: ["GradLab", "GradLabDiagnostics", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "gradlab",
-            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments", "GradLabStore",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "GradLabTests",
-            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments"],
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments", "GradLabStore"],
             resources: [.copy("Fixtures")],
             swiftSettings: cpuFlags),
     ],
