@@ -47,8 +47,10 @@ public struct PointResult: Codable, Sendable {
 /// atomically and `result.json` last.
 public enum PointRunner {
     /// Extra things to do with a run (the run store, TensorBoard): called before training with
-    /// the trainer and probe, and after with the history.
-    nonisolated(unsafe) public static var hooks: [(String, Trainer<Float>, Probe) throws -> ((History) throws -> Void)] = []
+    /// the point's directory, name, config, trainer and probe; the closure returned is called
+    /// after training with the history and the verdicts.
+    public typealias Hook = (_ dir: String, _ name: String, _ config: RunConfig, Trainer<Float>, Probe) throws -> ((History, [Verdict]) throws -> Void)
+    nonisolated(unsafe) public static var hooks: [Hook] = []
 
     public static func run(dir: String, name: String, probeEvery: Int) throws -> PointResult {
         let configPath = RunLayout.file(dir, "config.json")
@@ -58,7 +60,7 @@ public enum PointRunner {
         let (trainer, train, test): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try config.build()
         let probe = try Probe(model: trainer.model, options: Probe.Options(every: probeEvery), jsonl: RunLayout.file(dir, "probe.jsonl.partial"))
         probe.attach(to: trainer)
-        let finishers = try hooks.map { try $0(dir, trainer, probe) }
+        let finishers = try hooks.map { try $0(dir, name, config, trainer, probe) }
         let history = try trainer.fit(train, test: test, steps: config.steps,
                                       evalEvery: config.evalEvery == 0 ? config.steps : config.evalEvery)
         let verdicts = Diagnosis.run(probe.steps)
@@ -73,7 +75,7 @@ public enum PointRunner {
         let verdictObjects = verdicts.map { ["kind": $0.kind.rawValue, "line": $0.line, "explanation": $0.explanation, "remedies": $0.remedies] as [String: Any] }
         try atomicWrite(try JSONSerialization.data(withJSONObject: verdictObjects, options: [.sortedKeys, .prettyPrinted]),
                         to: RunLayout.file(dir, "verdicts.json"))
-        for f in finishers { try f(history) }
+        for f in finishers { try f(history, verdicts) }
         let last = history.evals.last
         let result = PointResult(name: name, status: history.stopReason.map { "stopped: \($0)" } ?? "finished",
                                  steps: history.steps.count, finalLoss: history.steps.last?.loss,

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
 import GradLab
+import GradLabDiagnostics
 import GradLabExperiments
+import GradLabReports
+import GradLabStore
 
 /// `gradlab run exp.yaml`: every point of an experiment (variants × sweep × seeds), in parallel
 /// worker processes, resumable and shardable.
@@ -30,10 +33,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: .hidden) var point: String?
     @Option(help: .hidden) var name: String?
     @Option(name: .customLong("probe-every"), help: .hidden) var probeEvery = 10
+    @Option(help: .hidden) var experiment: String?
 
     func run() throws {
         if let point {
             dieWithParent()
+            PointRunner.hooks.append(RunOutputs.hook(store: dir, experiment: experiment))
             _ = try PointRunner.run(dir: point, name: name ?? point, probeEvery: probeEvery)
             return
         }
@@ -50,7 +55,7 @@ struct RunCommand: ParsableCommand {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let runner = try SweepRunner(experiment: exp, layout: RunLayout(root: dir), workers: workers ?? exp.workers, shard: shardPair,
                                      executable: FileManager.default.fileExists(atPath: exe.path) ? exe : URL(fileURLWithPath: CommandLine.arguments[0])) {
-            ["run", "--point", $0, "--name", $1, "--probe-every", "\($2)"]
+            ["run", "--point", $0, "--name", $1, "--probe-every", "\($2)", "--dir", dir, "--experiment", exp.name]
         }
         if list {
             for (p, d, done) in try runner.prepare() { print("\(done ? "done" : "todo")  \(p.name)  \(d)") }
@@ -65,5 +70,32 @@ struct RunCommand: ParsableCommand {
         print("\(exp.name): \(summary.total) points, \(summary.skipped) already done, \(summary.finished) finished now\(summary.failed.isEmpty ? "" : ", \(summary.failed.count) failed: \(summary.failed.joined(separator: ", "))")")
         print("results: \(RunLayout(root: dir).experimentDir(exp.name)); report: gradlab report \(RunLayout(root: dir).experimentDir(exp.name))")
         if !summary.failed.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// What every recorded run writes besides its JSON Lines: rows in the run store, TensorBoard
+/// event files (`<run>/tb/`, so `tensorboard --logdir runs` finds them) and CSV exports.
+enum RunOutputs {
+    static func hook(store root: String, experiment: String?) -> PointRunner.Hook {
+        return { dir, name, config, trainer, probe in
+            let store = try SQLiteRunStore(directory: root)
+            let recorder = try RunRecorder(store: store, name: name, experiment: experiment, config: config)
+            recorder.attach(to: trainer); recorder.attach(to: probe)
+            let tb = try TrainingLogger(trainer: trainer, probe: probe, directory: (dir as NSString).appendingPathComponent("tb"))
+            return { history, verdicts in
+                try tb.close()
+                try RunExport.writeMetrics(history.steps, to: (dir as NSString).appendingPathComponent("metrics.csv"))
+                try RunExport.writeProbe(probe.steps, to: (dir as NSString).appendingPathComponent("probe.csv"))
+                for (kind, file) in [("tensorboard", "tb"), ("metrics", "metrics.jsonl"), ("probe", "probe.jsonl"), ("config", "config.json")] {
+                    try recorder.recordArtifact(kind: kind, path: relative((dir as NSString).appendingPathComponent(file), to: root))
+                }
+                _ = try recorder.finish(history: history, verdicts: verdicts)
+            }
+        }
+    }
+
+    static func relative(_ path: String, to root: String) -> String {
+        let r = (root as NSString).standardizingPath + "/", p = (path as NSString).standardizingPath
+        return p.hasPrefix(r) ? String(p.dropFirst(r.count)) : p
     }
 }

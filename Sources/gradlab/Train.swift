@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import GradLab
 import GradLabDiagnostics
+import GradLabReports
+import GradLabStore
 import GradLabTheory
 
 /// Flags for every `RunConfig` key; a value given here overrides the config file.
@@ -94,6 +96,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("probe-jsonl"), help: "Probe the run and stream per-step, per-layer records to this JSON Lines file.") var probeJSONL: String?
     @Option(name: .customLong("probe-every"), help: "Probe every k-th step (with --watch or --probe-jsonl).") var probeEvery = 1
     @Flag(help: "After training, print the diagnosis of what the probe saw (with --watch or --probe-jsonl).") var diagnose = false
+    @Option(help: "Write TensorBoard event files (scalars, per-layer gradient norms, histograms) to this directory.") var tensorboard: String?
+    @Option(help: "Record the run (config, metrics, probe records, verdicts) in the run store in this directory (see `gradlab runs`).") var record: String?
+    @Option(help: "Name of the run in the store.") var name: String?
 
     func run() throws {
         let config = try options.resolve()
@@ -117,11 +122,17 @@ struct Train: ParsableCommand {
         }
         guard probeEvery >= 1 else { throw GradLabError.invalid("probe-every \(probeEvery) must be ≥ 1") }
         var probe: Probe?
-        if watch || probeJSONL != nil || diagnose {
+        if watch || probeJSONL != nil || diagnose || tensorboard != nil || record != nil {
             let p = try Probe(model: trainer.model, options: Probe.Options(every: probeEvery), jsonl: probeJSONL)
             p.attach(to: trainer)
             if watch { p.onRecord.append(LiveChart(names: p.layerNames, total: config.steps).draw) }
             probe = p
+        }
+        let logger = try tensorboard.map { try TrainingLogger(trainer: trainer, probe: probe, directory: $0) }
+        let recorder = try record.map { dir -> RunRecorder in
+            let r = try RunRecorder(store: try SQLiteRunStore(directory: dir), name: name ?? "\(config.model)-\(config.data)-seed\(config.seed)", config: config)
+            r.attach(to: trainer); if let probe { r.attach(to: probe) }
+            return r
         }
         let bar = ProgressBar(total: config.steps, label: "train", enabled: !noProgress && !watch)
         let history = try trainer.fit(train, test: test, steps: config.steps, evalEvery: config.evalEvery == 0 ? config.steps : config.evalEvery,
@@ -133,6 +144,8 @@ struct Train: ParsableCommand {
             try atomicWrite(lines.data(using: .utf8)!, to: metricsJSON)
         }
         if let reason = history.stopReason { print("stopped: \(reason)") }
+        try logger?.close()
+        if let recorder { _ = try recorder.finish(history: history, verdicts: probe.map { Diagnosis.run($0.steps) } ?? []) }
         if diagnose, let probe {
             let verdicts = Diagnosis.run(probe.steps)
             print(verdicts.isEmpty ? "diagnosis: healthy" : verdicts.map { "✗ \($0.line)\n  why: \($0.explanation)\n  try: \($0.remedies.first ?? "")" }.joined(separator: "\n"))
