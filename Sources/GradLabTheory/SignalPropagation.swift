@@ -44,6 +44,30 @@ public struct SignalPropagation: Sendable {
         return rule.expect { z in let x = s * z; let d = activation.derivative(x: x, y: activation.reference(x)); return d * d }
     }
 
+    /// E[φ'(√q z)⁴] (the second moment of D² in the Jacobian's spectrum).
+    public func meanFourthDerivative(_ q: Double) -> Double {
+        if let a = reluSlope { return (1 + a * a * a * a) / 2 }
+        if activation == .identity { return 1 }
+        let s = q.squareRoot()
+        return rule.expect { z in let x = s * z; let d = activation.derivative(x: x, y: activation.reference(x)); return d * d * d * d }
+    }
+
+    /// Moments of the squared singular values λ of the input–output Jacobian J of a depth-L
+    /// net at the fixed point q* (Pennington, Schoenholz & Ganguli 2017, free probability):
+    /// mean χ₁^L for Gaussian and orthogonal weights alike, and, at criticality, variance
+    /// L·(μ₂/μ₁² − 1 − s₁) with μ_k = E[φ'(√q* z)^{2k}] and s₁ = −1 for Gaussian weights, 0 for
+    /// orthogonal ones. This is where the two differ: for linear nets the variance is L against
+    /// 0 (every singular value exactly 1), for ReLU 2L against L, for tanh at small q* near L
+    /// against near 0 (dynamical isometry). Away from criticality the variance is scaled by the
+    /// mean squared (χ₁^{2L}), an approximation.
+    public func jacobianSpectrum(depth: Int, orthogonal: Bool) -> (mean: Double, variance: Double) {
+        let q = qStar.isFinite ? qStar : 1
+        let m1 = meanSquareDerivative(q), m2 = meanFourthDerivative(q)
+        let mean = Foundation.pow(sigmaW2 * m1, Double(depth))
+        let s1 = orthogonal ? 0.0 : -1.0
+        return (mean, mean * mean * Double(depth) * (m2 / (m1 * m1) - 1 - s1))
+    }
+
     public func lengthMap(_ q: Double) -> Double { sigmaW2 * meanSquare(q) + sigmaB2 }
     public func chi1(_ q: Double) -> Double { sigmaW2 * meanSquareDerivative(q) }
 

@@ -49,11 +49,14 @@ struct Theory: ParsableCommand {
         let ratio = sp.gradientSquaredRatio(depth: depth, inputVariance: inputVariance)
         let chi = sp.chi1AtFixedPoint
         let phase = abs(chi - 1) < 1e-6 ? "critical" : (chi < 1 ? "ordered (gradients vanish)" : "chaotic (gradients explode)")
+        let (gauss, ortho) = (sp.jacobianSpectrum(depth: depth, orthogonal: false), sp.jacobianSpectrum(depth: depth, orthogonal: true))
         if json {
             var out: [String: Any] = [
                 "activation": act.rawValue, "sigma_w2": w2, "sigma_b2": sigmaB2, "depth": depth, "input_variance": inputVariance,
                 "q_star": sp.qStar, "chi1": chi, "c_star": sp.cStar, "xi_q": sp.xiQ, "xi_c": sp.xiC, "xi_grad": sp.xiGradient,
                 "trainable_depth": sp.trainableDepth, "phase": phase, "q": q, "predicted_grad_sq_ratio": ratio,
+                "jacobian_sq_sv_mean": gauss.mean, "jacobian_sq_sv_variance_gaussian": gauss.variance,
+                "jacobian_sq_sv_variance_orthogonal": ortho.variance,
             ]
             if let criticalW2 { out["critical_sigma_w2"] = criticalW2 }
             let safe = out.mapValues { v -> Any in
@@ -70,6 +73,8 @@ struct Theory: ParsableCommand {
               q* = %.6g   χ₁ = %.6f — %@
               c* = %.6f   ξ_q = %.3g   ξ_c = %.3g   ξ_∇ = %.3g   trainable depth ≈ 6ξ_c = %.1f layers
             """, act.rawValue, w2, sigmaB2, depth, inputVariance, sp.qStar, chi, phase, sp.cStar, sp.xiQ, sp.xiC, sp.xiGradient, sp.trainableDepth))
+        print(String(format: "  input–output Jacobian, squared singular values: mean %.3g; variance %.3g with Gaussian weights, %.3g with orthogonal ones%@",
+                     gauss.mean, gauss.variance, ortho.variance, ortho.variance < 0.1 * gauss.variance ? " (orthogonal ≈ dynamical isometry)" : ""))
         print("\nPredicted E‖δ^l‖²/E‖δ^L‖² along the forward trajectory (input layer first; norms: the square root):")
         let rows = Array(Set([0, depth - 1] + stride(from: 0, to: depth, by: max(1, depth / 20)))).sorted()
         print(GradientChart.render(names: rows.map { String(format: "l=%-4d q=%-9.3g", $0 + 1, q[$0]) }, values: rows.map { ratio[$0] }, width: 36))

@@ -107,3 +107,48 @@ final class PredictedVersusMeasuredTests: XCTestCase {
         try assertAgrees(.tanh, 4.0, 0.05, depth: 30)       // chaotic
     }
 }
+
+/// Gaussian vs orthogonal weights: same mean, different spread of the Jacobian's spectrum.
+final class JacobianSpectrumTheoryTests: XCTestCase {
+    func testClosedFormsForLinearAndReLU() {
+        let linear = SignalPropagation(activation: .identity, sigmaW2: 1, sigmaB2: 0)
+        XCTAssertEqual(linear.jacobianSpectrum(depth: 10, orthogonal: false).variance, 10, accuracy: 1e-9)
+        XCTAssertEqual(linear.jacobianSpectrum(depth: 10, orthogonal: true).variance, 0, accuracy: 1e-12)
+        let relu = SignalPropagation(activation: .relu, sigmaW2: 2, sigmaB2: 0)
+        XCTAssertEqual(relu.jacobianSpectrum(depth: 10, orthogonal: false).mean, 1, accuracy: 1e-12)
+        XCTAssertEqual(relu.jacobianSpectrum(depth: 10, orthogonal: false).variance, 20, accuracy: 1e-9)
+        XCTAssertEqual(relu.jacobianSpectrum(depth: 10, orthogonal: true).variance, 10, accuracy: 1e-9)
+        // tanh at the small-q* critical point: orthogonal weights come close to isometry.
+        let tanh = SignalPropagation(activation: .tanh, sigmaW2: 1.05, sigmaB2: 2.01e-5)
+        let (g, o) = (tanh.jacobianSpectrum(depth: 100, orthogonal: false), tanh.jacobianSpectrum(depth: 100, orthogonal: true))
+        XCTAssertLessThan(o.variance, 0.1 * g.variance)
+    }
+
+    /// Measured on deep linear networks (exact products in Double): the spread of the squared
+    /// singular values grows like L for Gaussian weights and stays 0 for orthogonal ones.
+    func testMeasuredSpreadOfDeepLinearProducts() {
+        let (n, depth) = (96, 8)
+        func moments(orthogonal: Bool, seed: UInt64) -> (Double, Double) {
+            var rng = SeededRandom(seed: seed)
+            var j = Tensor<Double>(shape: [n, n], scalars: (0..<(n * n)).map { $0 / n == $0 % n ? 1 : 0 })
+            for _ in 0..<depth {
+                let w: Tensor<Double> = (orthogonal ? Initializer.orthogonal(gain: 1) : Initializer.normal(sigmaW2: 1, sigmaB2: 0))
+                    .make(weightShape: [n, n], rng: &rng).0
+                j = w.matmul(j)
+            }
+            let jjt = j.matmul(j, transposeB: true)
+            var m1 = 0.0, m2 = 0.0
+            for i in 0..<n { m1 += jjt[i, i] }
+            for x in jjt.matmul(jjt).scalars.enumerated() where x.offset / n == x.offset % n { m2 += x.element }
+            m1 /= Double(n); m2 /= Double(n)
+            return (m1, m2 - m1 * m1)
+        }
+        let theory = SignalPropagation(activation: .identity, sigmaW2: 1, sigmaB2: 0).jacobianSpectrum(depth: depth, orthogonal: false)
+        let gauss = (1...4).map { moments(orthogonal: false, seed: $0) }
+        let meanVariance = gauss.map(\.1).reduce(0, +) / 4
+        XCTAssertEqual(gauss.map(\.0).reduce(0, +) / 4, theory.mean, accuracy: 0.15)
+        XCTAssertEqual(meanVariance, theory.variance, accuracy: 0.3 * theory.variance)     // finite width: ±30%
+        let ortho = moments(orthogonal: true, seed: 9)
+        XCTAssertEqual(ortho.0, 1, accuracy: 1e-9); XCTAssertEqual(ortho.1, 0, accuracy: 1e-9)
+    }
+}
