@@ -8,6 +8,7 @@ public struct Verdict: Codable, Equatable, Sendable {
         case nonFinite = "non-finite", lossBlowUp = "loss-blow-up", vanishing, exploding
         case updateRatio = "update-ratio", deadReLU = "dead-relu", saturation, poorInit = "poor-init"
         case unchanged, notDecreasing = "loss-not-decreasing"
+        case oscillation = "oscillating-loss", slowConvergence = "slow-convergence"
     }
     public var kind: Kind
     /// 1-based Dense layer numbers, input side first.
@@ -46,8 +47,11 @@ public struct DiagnosisThresholds: Codable, Equatable, Sendable {
     /// Rule 3: ‖∇W₁‖/‖∇W_L‖ below this, together with ‖∇W₁‖ below `vanishingAbsolute`.
     public var vanishingRatio = 1e-3
     public var vanishingAbsolute = 1e-4
-    /// Rule 4: mean |∇W| below this in any layer.
+    /// Rule 4: mean |∇W| below this in any layer below the top, while the top layer's is at
+    /// least `vanishingMeanAbsTopFactor` times larger (a converged or dead-output net has tiny
+    /// gradients everywhere: that is no vanishing).
     public var vanishingMeanAbs = 1e-7
+    public var vanishingMeanAbsTopFactor = 100.0
     /// Rule 5: ‖∇W₁‖/‖∇W_L‖ above this — only when confirmed by rule 1, 2 or 6.
     public var explodingRatio = 70.0
     /// Step-0 prediction of explosion (no training evidence to gate on yet): a stricter ratio.
@@ -66,7 +70,8 @@ public struct DiagnosisThresholds: Codable, Equatable, Sendable {
     public var zeroGradientFraction = 0.7
     /// Rule 9: fraction of a sigmoid/tanh layer's inputs beyond the saturation threshold.
     public var saturatedFraction = 0.5
-    /// Rule 12: relative decrease of the smoothed loss over `plateauSteps` below this…
+    /// Rule 12: relative decrease over `plateauSteps` of the fixed-batch loss (when probed; else
+    /// of the training loss smoothed over 5 checks) below this…
     public var plateauDecrease = 1e-3
     public var plateauSteps = 100
     /// …while the loss is still above this fraction of its starting value (it never learned).
@@ -80,6 +85,28 @@ public struct DiagnosisThresholds: Codable, Equatable, Sendable {
     public var explodingTimeRatio = 1e4
     /// Trend rules and "unchanged" look at this many consecutive checks.
     public var window = 5
+    /// Rule 13 (oscillation), on the fixed-batch loss over the last `oscillationWindow` probed
+    /// steps: the direction of change flips on more than `oscillationFlips` of the steps that
+    /// move it (moves below `oscillationDeadband` of the level do not count)…
+    public var oscillationWindow = 30
+    public var oscillationFlips = 0.5
+    public var oscillationDeadband = 1e-3
+    /// …the typical (median) step-to-step change is at least `oscillationSwing` of the typical
+    /// (median) level — a median, so that a few isolated spikes in a settled run do not count…
+    public var oscillationSwing = 0.15
+    /// …it does not decrease overall: the rises undo at least this fraction of the falls…
+    public var oscillationRiseFall = 0.5
+    /// …and it is far from fitted: the window's mean is at least this fraction of the first
+    /// loss (jitter around a fitted solution is no oscillation).
+    public var oscillationMinLevel = 0.1
+    /// Rule 14 (slow convergence), on the fixed-batch loss once `slowSteps` steps are seen: the
+    /// best relative improvement over any `slowWindow` steps is below `slowImprovement`, the loss
+    /// is still above `slowLossFraction` of its first value, and it did fall over the last
+    /// `slowSteps` steps by at least `plateauDecrease` (otherwise it is rule 12's plateau).
+    public var slowWindow = 25
+    public var slowImprovement = 0.1
+    public var slowSteps = 100
+    public var slowLossFraction = 0.5
     public init() {}
 }
 
@@ -121,10 +148,14 @@ public enum Diagnosis {
         if steps[...i].contains(where: { $0.firstNonFinite != nil || !$0.loss.isFinite }) { return out }
         if let v = vanishing(layers, t, step: s.step) { out.append(v) }
         out += throughTime(steps, upTo: i, t)
-        if let v = layers.first(where: { $0.gradMeanAbs < t.vanishingMeanAbs && $0.gradNonFinite == 0 && $0.layer < layers.count }) {
-            let tiny = layers.filter { $0.gradMeanAbs < t.vanishingMeanAbs && $0.layer < layers.count }.map(\.layer)
+        let topMeanAbs = layers.last?.gradMeanAbs ?? 0
+        func tinyBelowTop(_ l: LayerStats) -> Bool {
+            l.gradMeanAbs < t.vanishingMeanAbs && l.layer < layers.count && topMeanAbs >= t.vanishingMeanAbsTopFactor * l.gradMeanAbs
+        }
+        if let v = layers.first(where: { tinyBelowTop($0) && $0.gradNonFinite == 0 }) {
+            let tiny = layers.filter(tinyBelowTop).map(\.layer)
             out.append(Verdict(kind: .vanishing, layers: tiny, firstStep: s.step, predicted: false,
-                               evidence: String(format: "mean |∇W| = %.1e in layer %d (below %.0e)", v.gradMeanAbs, v.layer, t.vanishingMeanAbs),
+                               evidence: String(format: "mean |∇W| = %.1e in layer %d (below %.0e) while the top layer's is %.1e", v.gradMeanAbs, v.layer, t.vanishingMeanAbs, topMeanAbs),
                                explanation: "these layers receive almost no gradient, so their weights stay where they were initialized.",
                                remedies: remedies(.vanishing, layers)))
         }
@@ -150,6 +181,8 @@ public enum Diagnosis {
         if let v = updateRatio(steps, upTo: i, t) { out.append(v) }
         if let v = unchanged(steps, upTo: i, t) { out.append(v) }
         if let v = plateau(steps, upTo: i, t) { out.append(v) }
+        if let v = oscillation(steps, upTo: i, t) { out.append(v) }
+        if let v = slowConvergence(steps, upTo: i, t) { out.append(v) }
         return out
     }
 
@@ -224,24 +257,37 @@ public enum Diagnosis {
         return w.reduce(0, +) / Double(w.count)
     }
 
+    /// Rule 3 on two ratios, like rule 5: the weight gradients' ‖∇W₁‖/‖∇W_L‖ (AUTOTRAINER) and
+    /// the back-propagated signal's ‖δ₁‖/‖δ_L‖. In the ordered phase the second catches what the
+    /// first misses: the forward activations die out toward the output as δ dies out toward the
+    /// input, so ∇W_l = δ_l·x_{l−1}ᵀ is tiny in every layer and looks flat.
     static func vanishing(_ layers: [LayerStats], _ t: DiagnosisThresholds, step: Int) -> Verdict? {
         guard layers.count >= 3, let first = layers.first, let last = layers.last, last.gradNorm > 0,
-              first.gradNonFinite == 0, last.gradNonFinite == 0 else { return nil }
-        let ratio = first.gradNorm / last.gradNorm
-        guard ratio < t.vanishingRatio, first.gradNorm < t.vanishingAbsolute else { return nil }
-        // Where the decay starts: layers whose gradient is below 1e-3 of the top layer's.
-        let weak = layers.dropLast().filter { $0.gradNorm / last.gradNorm < t.vanishingRatio }.map(\.layer)
+              first.gradNonFinite == 0, last.gradNonFinite == 0, first.gradNorm < t.vanishingAbsolute else { return nil }
+        let ratio = first.gradNorm / last.gradNorm, signal = first.gainProduct
         let factors = layers.count - 1
-        let perLayer = Foundation.pow(ratio, 1 / Double(factors))
         let gains = layers.compactMap(\.gain).filter { $0.isFinite && $0 > 0 }
-        let meanGain = gains.isEmpty ? perLayer : Foundation.exp(gains.map { Foundation.log($0) }.reduce(0, +) / Double(gains.count))
-        var evidence = String(format: "‖∇W₁‖/‖∇W_%d‖ = %.1e, ‖∇W₁‖ = %.1e; the back-propagated signal shrinks ×%.2f per layer, %d factors multiply to %.1e",
-                              last.layer, ratio, first.gradNorm, meanGain, factors, first.gainProduct)
         let sat = layers.compactMap(\.saturatedFraction)
-        if let m = sat.max(), m > 0.05 { evidence += String(format: "; up to %.0f%% of units saturated", m * 100) }
+        let satText = sat.max().map { $0 > 0.05 ? String(format: "; up to %.0f%% of units saturated", $0 * 100) : "" } ?? ""
+        if ratio < t.vanishingRatio {
+            // Where the decay starts: layers whose gradient is below 1e-3 of the top layer's.
+            let weak = layers.dropLast().filter { $0.gradNorm / last.gradNorm < t.vanishingRatio }.map(\.layer)
+            let perLayer = Foundation.pow(ratio, 1 / Double(factors))
+            let meanGain = gains.isEmpty ? perLayer : Foundation.exp(gains.map { Foundation.log($0) }.reduce(0, +) / Double(gains.count))
+            let evidence = String(format: "‖∇W₁‖/‖∇W_%d‖ = %.1e, ‖∇W₁‖ = %.1e; the back-propagated signal shrinks ×%.2f per layer, %d factors multiply to %.1e",
+                                  last.layer, ratio, first.gradNorm, meanGain, factors, first.gainProduct) + satText
+            return Verdict(kind: .vanishing, layers: weak.isEmpty ? [first.layer] : weak, firstStep: step, predicted: false,
+                           evidence: evidence,
+                           explanation: "every layer multiplies the gradient by a factor below 1 (σ'·‖W‖), so the early layers get almost nothing and barely learn.",
+                           remedies: remedies(.vanishing, layers))
+        }
+        guard signal.isFinite, signal > 0, signal < t.vanishingRatio else { return nil }
+        let weak = layers.dropLast().filter { $0.gainProduct < t.vanishingRatio }.map(\.layer)
+        let evidence = String(format: "‖δ₁‖/‖δ_%d‖ = %.1e: the back-propagated signal shrinks ×%.2f per layer over %d layers, and ‖∇W₁‖ = %.1e (the weight gradients look flat, ‖∇W_%d‖ = %.1e, because the forward activations die out toward the output by the same factor)",
+                              last.layer, signal, Foundation.pow(signal, 1 / Double(factors)), factors, first.gradNorm, last.layer, last.gradNorm) + satText
         return Verdict(kind: .vanishing, layers: weak.isEmpty ? [first.layer] : weak, firstStep: step, predicted: false,
                        evidence: evidence,
-                       explanation: "every layer multiplies the gradient by a factor below 1 (σ'·‖W‖), so the early layers get almost nothing and barely learn.",
+                       explanation: "each layer's factor W_kᵀ·diag(φ') is below 1 (the ordered phase), so both the signal going forward and the gradient coming back fade geometrically with depth: no layer learns much.",
                        remedies: remedies(.vanishing, layers))
     }
 
@@ -354,17 +400,100 @@ public enum Diagnosis {
                        remedies: remedies(.unchanged, layers))
     }
 
+    /// Rule 12 on the fixed-batch loss when every probed step so far carries one (no
+    /// mini-batch noise), else on the training loss smoothed over 5 checks.
     static func plateau(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds) -> Verdict? {
         let span = steps[i].step - steps[0].step
         guard span >= t.plateauSteps, let j = steps.lastIndex(where: { $0.step <= steps[i].step - t.plateauSteps }) else { return nil }
-        let now = smoothed(steps, upTo: i), then = smoothed(steps, upTo: j), start = smoothed(steps, upTo: Swift.min(4, i))
+        let fixed = steps[...i].allSatisfy { $0.fixedLoss != nil }
+        let now: Double, then: Double, start: Double
+        if fixed {
+            (now, then, start) = (steps[i].fixedLoss!, steps[j].fixedLoss!, steps[0].fixedLoss!)
+        } else {
+            (now, then, start) = (smoothed(steps, upTo: i), smoothed(steps, upTo: j), smoothed(steps, upTo: Swift.min(4, i)))
+        }
         guard now.isFinite, then.isFinite, then > 0, now > t.plateauLossFraction * start else { return nil }
         let decrease = (then - now) / then
         guard decrease < t.plateauDecrease else { return nil }
         return Verdict(kind: .notDecreasing, layers: [], firstStep: steps[i].step, predicted: false,
-                       evidence: String(format: "smoothed loss %.4g → %.4g over %d steps (%.2f%% decrease), still %.0f%% of its start", then, now, steps[i].step - steps[j].step, decrease * 100, now / start * 100),
+                       evidence: String(format: "%@ loss %.4g → %.4g over %d steps (%.2f%% decrease), still %.0f%% of its start", fixed ? "fixed-batch" : "smoothed",
+                                        then, now, steps[i].step - steps[j].step, decrease * 100, now / start * 100),
                        explanation: "the loss has stopped falling long before the model fits the data.",
                        remedies: remedies(.notDecreasing, steps[i].layers))
+    }
+
+    /// The fixed-batch losses of steps[...i] as (step, loss) points, from the probed steps that
+    /// carry one (the probe measures it on request: `Probe.Options.fixedBatchEvery`).
+    /// Mini-batch losses are not used: at small batch sizes their noise alone flips direction
+    /// half the time and swings far from the level, which is what rule 13 looks for.
+    static func fixedLosses(_ steps: [ProbeStep], upTo i: Int) -> [(step: Int, loss: Double)] {
+        steps[...i].compactMap { s in s.fixedLoss.map { (s.step, $0) } }
+    }
+
+    /// Rule 13: the loss oscillates. Over the last `oscillationWindow` fixed-batch losses it
+    /// changes direction on most steps, moves a large fraction of its level each step, climbs
+    /// back much of what it falls (no overall progress), and is still far from fitted.
+    static func oscillation(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds) -> Verdict? {
+        let points = fixedLosses(steps, upTo: i)
+        let n = t.oscillationWindow
+        guard n >= 4, points.count >= n, let first = points.first?.loss, first.isFinite, first > 0 else { return nil }
+        let w = points.suffix(n).map(\.loss)
+        guard w.allSatisfy({ $0.isFinite }) else { return nil }
+        let level = w.reduce(0, +) / Double(n)
+        guard level > 0, level >= t.oscillationMinLevel * first else { return nil }
+        let d = zip(w, w.dropFirst()).map { $1 - $0 }
+        let moves = d.filter { abs($0) > t.oscillationDeadband * level }
+        // Too few real moves to speak of a direction (a flat, stuck loss is rule 12's case).
+        guard moves.count >= n / 2 else { return nil }
+        let flips = Double(zip(moves, moves.dropFirst()).filter { ($0 > 0) != ($1 > 0) }.count) / Double(moves.count - 1)
+        let swing = median(d.map { abs($0) }) / median(w)
+        let rises = d.reduce(0) { $0 + Swift.max($1, 0) }, falls = d.reduce(0) { $0 + Swift.max(-$1, 0) }
+        guard flips > t.oscillationFlips, swing >= t.oscillationSwing, rises >= t.oscillationRiseFall * falls else { return nil }
+        let s = steps[i]
+        let lr = s.learningRate > 0 ? String(format: " at learning rate %.3g", s.learningRate) : ""
+        return Verdict(kind: .oscillation, layers: [], firstStep: s.step, predicted: false,
+                       evidence: String(format: "over the last %d probed steps%@ the fixed-batch loss changed direction on %.0f%% of its moves (above %.0f%%), typically by %.0f%% of its level %.3g per step (range %.3g–%.3g), and climbed back %.0f%% of what it fell",
+                                        n, lr, flips * 100, t.oscillationFlips * 100, swing * 100, median(w), w.min() ?? 0, w.max() ?? 0, falls > 0 ? rises / falls * 100 : 100),
+                       explanation: "the steps overshoot the valley floor along its steepest directions, so each update undoes much of the last one: the loss bounces instead of settling.",
+                       remedies: remedies(.oscillation, s.layers))
+    }
+
+    static func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        guard !s.isEmpty else { return .nan }
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    /// Rule 14: the loss falls, but far too slowly. Once `slowSteps` steps are seen, the best
+    /// relative improvement of the fixed-batch loss over any `slowWindow` steps is small, the
+    /// loss is still well above where it started from, and it is still falling (a loss that has
+    /// stopped falling is rule 12's plateau, not this).
+    static func slowConvergence(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds) -> Verdict? {
+        let points = fixedLosses(steps, upTo: i)
+        guard let start = points.first, let now = points.last, now.step == steps[i].step,
+              now.step - start.step >= t.slowSteps, start.loss.isFinite, start.loss > 0,
+              points.allSatisfy({ $0.loss.isFinite }) else { return nil }
+        guard now.loss > t.slowLossFraction * start.loss else { return nil }
+        // Still falling: over the last `slowSteps` steps, by more than the plateau threshold.
+        guard let back = points.last(where: { $0.step <= now.step - t.slowSteps }), back.loss > 0,
+              (back.loss - now.loss) / back.loss >= t.plateauDecrease else { return nil }
+        // Best improvement over any window of `slowWindow` steps.
+        var best = -Double.infinity, j = 0
+        for k in points.indices {
+            while j < k && points[j + 1].step <= points[k].step - t.slowWindow { j += 1 }
+            guard points[k].step - points[j].step >= t.slowWindow, points[j].loss > 0 else { continue }
+            best = Swift.max(best, (points[j].loss - points[k].loss) / points[j].loss)
+        }
+        guard best.isFinite, best < t.slowImprovement else { return nil }
+        let perStep = Foundation.log(1 - Swift.max(best, 1e-12)) / Double(t.slowWindow)
+        let toHalve = perStep < 0 ? Foundation.log(0.5) / perStep : .infinity
+        let s = steps[i]
+        return Verdict(kind: .slowConvergence, layers: [], firstStep: s.step, predicted: false,
+                       evidence: String(format: "the fixed-batch loss fell from %.4g to %.4g in %d steps (still %.0f%% of its start); its best improvement over %d steps was %.1f%% (below %.0f%%): at that rate, halving it takes %@ steps",
+                                        start.loss, now.loss, now.step - start.step, now.loss / start.loss * 100, t.slowWindow, best * 100, t.slowImprovement * 100,
+                                        toHalve.isFinite ? String(format: "%.0f", toHalve) : "forever"),
+                       explanation: "the loss is moving in the right direction, but each step covers only a sliver of the way: the steps are too small for this landscape (learning rate too low for the optimizer, or badly scaled inputs).",
+                       remedies: remedies(.slowConvergence, s.layers))
     }
 
     /// Remedies ranked by the evidence in the repair literature (init matched to the activation
@@ -399,6 +528,16 @@ public enum Diagnosis {
                     "use a random initializer"]
         case .notDecreasing:
             return ["raise the learning rate ×10 (--lr)", "switch to Adam (--optimizer adam)", "check the initialization (see other verdicts)"]
+        case .oscillation:
+            // AUTOTRAINER's oscillation repairs were decided by the optimizer (20) and the
+            // learning rate (10); the rate comes first here because it applies whatever the
+            // optimizer (an Adam run at too large a rate bounces too), then batch size and momentum.
+            return ["lower the learning rate ×10 (--lr)", "switch to Adam at its default rate (--optimizer adam --lr 0.001)",
+                    "use a larger batch (--batch 32 or more): less noisy steps", "lower the momentum (--momentum 0.5) or decay the learning rate (--schedule cosine)"]
+        case .slowConvergence:
+            // AUTOTRAINER's slow-convergence repairs: the optimizer decided 147 of 160, the learning rate the rest.
+            return ["switch to Adam (--optimizer adam --lr 0.001)", "raise the learning rate ×10 (--lr)",
+                    "standardize the inputs or add normalization (--normalization layer)", "check the initialization (see other verdicts)"]
         }
     }
 }

@@ -19,7 +19,13 @@ public final class Probe {
         /// Recurrent layers: measure the recurrent block's spectral radius and σ_max every this
         /// many steps (a few H³ operations each).
         public var spectralEvery = 50
-        public init(every: Int = 1, jacobian: Bool = false) { self.every = every; self.jacobian = jacobian }
+        /// Every this many probed steps (0: never), also evaluate the loss and accuracy on the
+        /// fixed probe batch (`lastBatch`) after the update: one forward pass, no tape. Rules on
+        /// the loss curve's shape (oscillation, slow convergence) read these when present.
+        public var fixedBatchEvery = 0
+        public init(every: Int = 1, jacobian: Bool = false, fixedBatchEvery: Int = 0) {
+            self.every = every; self.jacobian = jacobian; self.fixedBatchEvery = fixedBatchEvery
+        }
     }
 
     /// A layer boundary: position `index` in the Sequential `container` (the model or a
@@ -155,9 +161,20 @@ public final class Probe {
             trainer.optimizer.measureUpdates = false
             // The trainer already summarized every parameter gradient while it was in cache.
             for (p, s) in trainer.gradientSummaries { self.parameterGradient(p, s) }
+            let k = self.options.fixedBatchEvery
+            let fixed = k > 0 && (record.step / self.options.every) % k == 0
+                ? self.lastBatch.map { b in self.timed { self.evaluateQuietly(trainer, b) } } : nil
             self.timed { _ = self.finish(step: record.step, loss: record.loss, accuracy: record.accuracy, gradNorm: record.gradNorm,
-                        learningRate: record.learningRate, optimizer: trainer.optimizer, batch: nil) }
+                        learningRate: record.learningRate, optimizer: trainer.optimizer, batch: nil,
+                        fixed: fixed.map { ($0.loss, $0.accuracy) }) }
         }
+    }
+
+    /// Evaluates `batch` with the observers off, so the step's statistics stay the training batch's.
+    private func evaluateQuietly(_ trainer: Trainer<Float>, _ batch: Dataset<Float>) -> EvalRecord {
+        probing = false
+        defer { probing = true }
+        return trainer.evaluate(batch)
     }
 
     /// Step-0 look without training: one forward/backward on `batch`, nothing updated.
@@ -172,8 +189,10 @@ public final class Probe {
         let (loss, acc) = trainer.loss(batch, tape: tape)
         tape.backward(from: loss)
         let norm = sqrt(pending!.reduce(0) { $0 + $1.gradNorm * $1.gradNorm + ($1.biasGradNorm ?? 0) * ($1.biasGradNorm ?? 0) })
-        return finish(step: trainer.optimizer.step, loss: Double(loss.value.item), accuracy: acc, gradNorm: norm,
-                      learningRate: trainer.optimizer.learningRate, optimizer: nil, batch: batch)
+        let value = Double(loss.value.item)
+        return finish(step: trainer.optimizer.step, loss: value, accuracy: acc, gradNorm: norm,
+                      learningRate: trainer.optimizer.learningRate, optimizer: nil, batch: batch,
+                      fixed: options.fixedBatchEvery > 0 ? (value, acc) : nil)
     }
 
     private func begin() {
@@ -238,7 +257,7 @@ public final class Probe {
 
     @discardableResult
     private func finish(step: Int, loss: Double, accuracy: Double?, gradNorm: Double, learningRate: Double,
-                        optimizer: Optimizer<Float>?, batch: Dataset<Float>?) -> ProbeStep {
+                        optimizer: Optimizer<Float>?, batch: Dataset<Float>?, fixed: (loss: Double, accuracy: Double?)? = nil) -> ProbeStep {
         probing = false
         var layers = pending ?? []
         pending = nil
@@ -274,7 +293,8 @@ public final class Probe {
             layers[l].gain = l + 1 < layers.count ? layers[l].deltaNorm / layers[l + 1].deltaNorm : nil
             layers[l].gainProduct = layers[l].deltaNorm / top
         }
-        var record = ProbeStep(step: step, loss: loss, accuracy: accuracy, gradNorm: gradNorm, learningRate: learningRate, layers: layers)
+        var record = ProbeStep(step: step, loss: loss, accuracy: accuracy, gradNorm: gradNorm, learningRate: learningRate, layers: layers,
+                               fixedLoss: fixed?.loss, fixedAccuracy: fixed?.accuracy)
         record.time = timeStats(step: step)
         if options.jacobian, let batch = batch ?? lastBatch {
             let spectra = JacobianSpectra.measure(blocks: blocks.map { ($0.dense, $0.activation) }, input: batch.features,

@@ -39,6 +39,10 @@ public struct LayerStats: Codable, Equatable, Sendable {
     public var jacobianSigmaMax: Double?
     public var jacobianMeanSquaredSigma: Double?
 
+    public init(step: Int, layer: Int, name: String, activation: String? = nil) {
+        self.step = step; self.layer = layer; self.name = name; self.activation = activation
+    }
+
     enum CodingKeys: String, CodingKey {
         case step, layer, name, activation, gradNorm = "grad_norm", gradRMS = "grad_rms", gradMaxAbs = "grad_max_abs"
         case gradMeanAbs = "grad_mean_abs", gradZeroFraction = "grad_zero_fraction", gradNonFinite = "grad_nonfinite"
@@ -65,10 +69,22 @@ public struct ProbeStep: Codable, Equatable, Sendable {
     public var jacobianMeanSquaredSigma: Double?
     /// Through-time statistics of each recurrent layer (`"type": "time"` records in JSON Lines).
     public var time: [TimeStats] = []
+    /// Loss and accuracy on the fixed probe batch after this step's update (opt-in, see
+    /// `Probe.Options.fixedBatchEvery`): free of mini-batch noise, so two values differ only
+    /// because the weights moved. `loss` is the training batch's, noisy at small batch sizes.
+    public var fixedLoss: Double?
+    public var fixedAccuracy: Double?
+
+    public init(step: Int, loss: Double, accuracy: Double? = nil, gradNorm: Double, learningRate: Double, layers: [LayerStats],
+                fixedLoss: Double? = nil, fixedAccuracy: Double? = nil) {
+        self.step = step; self.loss = loss; self.accuracy = accuracy; self.gradNorm = gradNorm
+        self.learningRate = learningRate; self.layers = layers; self.fixedLoss = fixedLoss; self.fixedAccuracy = fixedAccuracy
+    }
 
     enum CodingKeys: String, CodingKey {
         case step, loss, accuracy, gradNorm = "grad_norm", learningRate = "learning_rate", layers, time
         case jacobianSigmaMax = "jacobian_sigma_max", jacobianMeanSquaredSigma = "jacobian_mean_sq_sigma"
+        case fixedLoss = "fixed_loss", fixedAccuracy = "fixed_accuracy"
     }
 
     /// First layer (forward order) whose activations are non-finite, then first in backward

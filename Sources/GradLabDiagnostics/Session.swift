@@ -28,7 +28,7 @@ public struct DiagnosticRun {
         let (trainer, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
         // One probe for both phases: the look before training, then every probed training step,
         // all in one stream (the first record is the look before training).
-        let probe = try Probe(model: trainer.model, options: Probe.Options(every: every, jacobian: jacobian), jsonl: jsonl)
+        let probe = try Probe(model: trainer.model, options: Probe.Options(every: every, jacobian: jacobian, fixedBatchEvery: 1), jsonl: jsonl)
         // A fixed probe batch: the first rows of the training set, the same for every run.
         let batch = train.subset(Array(0..<Swift.min(256, train.count)))
         probe.lastBatch = batch

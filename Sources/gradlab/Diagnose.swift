@@ -16,6 +16,7 @@ struct Diagnose: ParsableCommand {
           gradlab diagnose --depth 20 --activation sigmoid --init normal --optimizer sgd --lr 0.1
           gradlab diagnose run.json --steps 300 --json
           gradlab diagnose --suite              # the buggy-model suite: recall, precision, steps to detect
+          gradlab diagnose --suite --seeds 1,2,3,4,5 --category oscillation
         """)
 
     @Argument(help: "JSON config file (same keys as `gradlab train` flags).") var configFile: String?
@@ -26,6 +27,7 @@ struct Diagnose: ParsableCommand {
     @Flag(help: "Also measure Jacobian spectra (σ_max by power iteration, mean σ²).") var jacobian = false
     @Flag(help: "Run the buggy-model suite instead.") var suite = false
     @Option(help: "Seeds for --suite.") var seeds = "1,2,3"
+    @Option(help: "With --suite, run only the cases of this category: \(DiagnosisSuite.categories.joined(separator: ", ")).") var category: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -73,8 +75,15 @@ struct Diagnose: ParsableCommand {
             guard let v = UInt64(s) else { throw GradLabError.invalid("seed '\(s)' must be a non-negative integer") }
             return v
         }
-        let bar = json ? nil : ProgressBar(total: DiagnosisSuite.cases.count * list.count * 2, label: "suite")
-        let report = try DiagnosisSuite.run(seeds: list) { done, _, name in bar?.update(done, name) }
+        var cases = DiagnosisSuite.cases
+        if let category {
+            guard DiagnosisSuite.categories.contains(category) else {
+                throw GradLabError.invalid("category '\(category)' is not known; allowed: \(DiagnosisSuite.categories.joined(separator: ", "))")
+            }
+            cases = cases.filter { $0.category == category }
+        }
+        let bar = json ? nil : ProgressBar(total: cases.count * list.count * 2, label: "suite")
+        let report = try DiagnosisSuite.run(seeds: list, cases: cases) { done, _, name in bar?.update(done, name) }
         if json {
             let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
             enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
@@ -83,11 +92,16 @@ struct Diagnose: ParsableCommand {
         }
         for o in report.outcomes {
             let mark = o.buggy ? (o.detected ? "✓" : "✗ missed") : (o.verdicts.isEmpty ? "✓ healthy" : "✗ false alarm")
-            print("\(mark)  \(o.name) [seed \(o.seed), \(o.buggy ? "bug" : "twin")]" + (o.stepsToDetect.map { " detected at step \($0)" } ?? ""))
+            print("\(mark)  \(o.name) (\(o.category)) [seed \(o.seed), \(o.buggy ? "bug" : "twin")]" + (o.stepsToDetect.map { " detected at step \($0)" } ?? ""))
             for v in o.verdicts { print("      \(v)") }
         }
-        print(String(format: "\n%d cases × %d seeds: recall %.1f%%, precision %.1f%%, %d false verdicts on healthy twins, median steps to detect %.1f (%d of %d bugs at step 0)",
+        print("\ncategory            cases  detected   recall  false verdicts on twins  median steps to detect")
+        for c in report.categories {
+            print(String(format: "%@ %5d  %4d/%-4d %6.1f%%  %23d  %22.1f", c.category.padding(toLength: 18, withPad: " ", startingAt: 0),
+                         c.cases, c.detected, c.bugRuns, c.recall * 100, c.falseVerdictsOnHealthy, c.medianStepsToDetect))
+        }
+        print(String(format: "\n%d cases × %d seeds: recall %.1f%%, precision %.1f%%, %d false verdicts on healthy twins, median steps to detect %.1f (%d of %d bugs at step 0), %.1f s",
                      report.cases, list.count, report.recall * 100, report.precision * 100, report.falseVerdictsOnHealthy,
-                     report.medianStepsToDetect, report.detectedAtStep0, report.outcomes.filter(\.buggy).count))
+                     report.medianStepsToDetect, report.detectedAtStep0, report.outcomes.filter(\.buggy).count, report.seconds))
     }
 }

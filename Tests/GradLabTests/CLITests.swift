@@ -93,10 +93,15 @@ final class CLITests: XCTestCase {
         let well = try run(["diagnose", "--data", "blobs", "--depth", "3", "--width", "16", "--probe-steps", "20"])
         XCTAssertEqual(well.status, 0, well.out + well.err)
         XCTAssertTrue(well.out.contains("healthy"))
-        let suite = try run(["diagnose", "--suite", "--seeds", "1", "--json"])
+        let suite = try run(["diagnose", "--suite", "--seeds", "1", "--category", "oscillation", "--json"])
         XCTAssertEqual(suite.status, 0, suite.err)
         let r = try JSONSerialization.jsonObject(with: Data(suite.out.utf8)) as! [String: Any]
-        for key in ["cases", "recall", "precision", "false_verdicts_on_healthy", "median_steps_to_detect"] { XCTAssertNotNil(r[key], key) }
+        for key in ["cases", "recall", "precision", "false_verdicts_on_healthy", "median_steps_to_detect", "categories", "seconds"] { XCTAssertNotNil(r[key], key) }
+        let categories = try XCTUnwrap(r["categories"] as? [[String: Any]])
+        XCTAssertEqual(categories.map { $0["category"] as? String }, ["oscillation"])
+        XCTAssertEqual(r["recall"] as? Double, 1)
+        XCTAssertEqual(r["false_verdicts_on_healthy"] as? Int, 0)
+        try assertBadInput(["diagnose", "--suite", "--category", "sleepy"], mentions: "category")
         try assertBadInput(["diagnose", "--probe-steps", "0"], mentions: "probe-steps")
     }
 
