@@ -179,12 +179,12 @@ public final class Probe {
 
     /// Step-0 look without training: one forward/backward on `batch`, nothing updated.
     /// The pass runs in training mode (batch normalization uses the batch's statistics, as the
-    /// first training step will) and leaves the model exactly as it was: buffers are restored and
-    /// gradients cleared.
+    /// first training step will) and leaves the weights and buffers as they were (running
+    /// statistics are restored); the gradients of the pass stay in `Parameter.grad`.
     public func measureOnce(trainer: Trainer<Float>, batch: Dataset<Float>) -> ProbeStep {
         let tape = Tape<Float>(training: true, rng: SeededRandom(seed: 0x100C))
         let buffers = Dictionary(trainer.model.buffers.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        defer { try? trainer.model.loadBuffers(from: buffers); trainer.optimizer.zeroGrad() }
+        defer { try? trainer.model.loadBuffers(from: buffers) }
         begin()
         let (loss, acc) = trainer.loss(batch, tape: tape)
         tape.backward(from: loss)

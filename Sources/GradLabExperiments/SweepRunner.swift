@@ -72,6 +72,7 @@ public final class SweepRunner {
                 FileManager.default.createFile(atPath: log, contents: nil)
                 if let h = FileHandle(forWritingAtPath: log) { proc.standardOutput = h; proc.standardError = h }
                 proc.terminationHandler = { _ in exited.signal() }
+                proc.environment = ProcessInfo.processInfo.environment.merging(["GRADLAB_SWEEP_PARENT": "\(getpid())"]) { $1 }
                 try proc.run()
                 running.append((p.name, dir, proc))
             }
@@ -88,13 +89,13 @@ public final class SweepRunner {
 }
 
 /// Makes this process die when its parent does (Linux `prctl(PR_SET_PDEATHSIG, SIGKILL)`), for
-/// sweep workers: a killed sweep leaves no orphan writing into the runs directory.
+/// sweep workers: a killed sweep leaves no orphan writing into the runs directory. The sweep
+/// passes its pid, so a worker whose sweep died while it was starting exits at once.
 public func dieWithParent() {
     #if os(Linux)
     typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
     guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return }
-    let parent = getppid()
     _ = unsafeBitCast(sym, to: Prctl.self)(1 /* PR_SET_PDEATHSIG */, UInt(SIGKILL), 0, 0, 0)
-    if getppid() != parent { exit(1) }   // the parent died before the call
+    if let expected = ProcessInfo.processInfo.environment["GRADLAB_SWEEP_PARENT"].flatMap(Int32.init), getppid() != expected { exit(1) }
     #endif
 }

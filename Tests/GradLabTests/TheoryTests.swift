@@ -127,7 +127,7 @@ final class JacobianSpectrumTheoryTests: XCTestCase {
     /// Measured on deep linear networks (exact products in Double): the spread of the squared
     /// singular values grows like L for Gaussian weights and stays 0 for orthogonal ones.
     func testMeasuredSpreadOfDeepLinearProducts() {
-        let (n, depth) = (96, 8)
+        let (n, depth) = (200, 6)
         func moments(orthogonal: Bool, seed: UInt64) -> (Double, Double) {
             var rng = SeededRandom(seed: seed)
             var j = Tensor<Double>(shape: [n, n], scalars: (0..<(n * n)).map { $0 / n == $0 % n ? 1 : 0 })
@@ -144,10 +144,11 @@ final class JacobianSpectrumTheoryTests: XCTestCase {
             return (m1, m2 - m1 * m1)
         }
         let theory = SignalPropagation(activation: .identity, sigmaW2: 1, sigmaB2: 0).jacobianSpectrum(depth: depth, orthogonal: false)
-        let gauss = (1...4).map { moments(orthogonal: false, seed: $0) }
-        let meanVariance = gauss.map(\.1).reduce(0, +) / 4
-        XCTAssertEqual(gauss.map(\.0).reduce(0, +) / 4, theory.mean, accuracy: 0.15)
-        XCTAssertEqual(meanVariance, theory.variance, accuracy: 0.3 * theory.variance)     // finite width: ±30%
+        let gauss = (1...3).map { moments(orthogonal: false, seed: $0) }
+        let meanVariance = gauss.map(\.1).reduce(0, +) / 3
+        XCTAssertEqual(gauss.map(\.0).reduce(0, +) / 3, theory.mean, accuracy: 0.1)
+        // Finite width and a heavy-tailed top eigenvalue: ±25% (numpy, same sizes: 5.94 for 6).
+        XCTAssertEqual(meanVariance, theory.variance, accuracy: 0.25 * theory.variance)
         let ortho = moments(orthogonal: true, seed: 9)
         XCTAssertEqual(ortho.0, 1, accuracy: 1e-9); XCTAssertEqual(ortho.1, 0, accuracy: 1e-9)
     }
