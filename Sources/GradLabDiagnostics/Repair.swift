@@ -66,14 +66,14 @@ public enum Repair {
     /// Verdict kinds ranked by urgency: the highest present is repaired.
     /// Dead units come before vanishing: they zero the gradient themselves.
     public static let priority: [Verdict.Kind] = [.nonFinite, .lossBlowUp, .exploding, .deadReLU, .vanishing, .saturation,
-                                                   .poorInit, .unchanged, .updateRatio, .notDecreasing]
+                                                   .poorInit, .unchanged, .oscillation, .updateRatio, .slowConvergence, .notDecreasing]
 
     /// Kinds that count as the same problem (removing one but showing another is no repair).
     static func family(_ kind: Verdict.Kind) -> Set<Verdict.Kind> {
         switch kind {
         case .nonFinite, .lossBlowUp, .exploding: return [.nonFinite, .lossBlowUp, .exploding]
         case .poorInit, .unchanged: return [.poorInit, .unchanged]
-        case .notDecreasing, .updateRatio: return [.notDecreasing, .updateRatio, .unchanged]
+        case .notDecreasing, .updateRatio, .slowConvergence: return [.notDecreasing, .updateRatio, .unchanged, .slowConvergence]
         default: return [kind]
         }
     }
@@ -121,6 +121,10 @@ public enum Repair {
             $0.optimizer = "adam"; $0.lr = 1e-3
         }
         let lrUp = RepairCandidate(name: "learning rate ×10", rationale: "updates are too small to move the weights") { $0.lr *= 10 }
+        let lrDownFar = RepairCandidate(name: "learning rate ÷30", rationale: "a step well inside the stable range stops the bouncing") { $0.lr /= 30 }
+        let biggerBatch = RepairCandidate(name: "batch ×8 (at least 32)", rationale: "averaging more samples per step lowers the gradient noise that makes the loss bounce") {
+            $0.batch = Swift.max(32, $0.batch * 8)
+        }
         let leaky = RepairCandidate(name: "leaky ReLU, zero bias", rationale: "a negative slope keeps dead units receiving gradient") {
             $0.activation = "leakyRelu"; $0.biasInit = nil; $0.initializer = "he-normal"
         }
@@ -130,8 +134,14 @@ public enum Repair {
 
         var out: [RepairCandidate]
         if config.isRecurrent {
-            let lstm = RepairCandidate(name: "LSTM, forget bias 1", rationale: "the cell state carries the gradient additively (Hochreiter & Schmidhuber 1997; Gers et al. 2000)") {
-                $0.model = "lstm"; $0.forgetBias = 1; $0.recurrentInit = "torch-default"; $0.recurrentScale = nil
+            // Chrono-style forget bias ln T (Tallec & Ollivier 2018): f ≈ 1 − 1/T keeps ∏f over
+            // the sequence away from 0, so the gradient reaches the first steps from the start.
+            let chrono = Foundation.log(Double(Swift.max(config.seqLen, 3)))
+            let lstm = RepairCandidate(name: String(format: "LSTM, forget bias ln T = %.1f", chrono), rationale: "the cell state carries the gradient additively; a forget bias of ln T keeps it open over the whole sequence (Hochreiter & Schmidhuber 1997; Gers et al. 2000; Tallec & Ollivier 2018)") {
+                $0.model = "lstm"; $0.forgetBias = chrono; $0.recurrentInit = "torch-default"; $0.recurrentScale = nil
+            }
+            let lstmAdam = RepairCandidate(name: String(format: "LSTM, forget bias %.1f, Adam 3e-3", chrono), rationale: "gating plus per-parameter step sizes: the combination that learns long-range tasks fastest") {
+                $0.model = "lstm"; $0.forgetBias = chrono; $0.recurrentInit = "torch-default"; $0.recurrentScale = nil; $0.optimizer = "adam"; $0.lr = 3e-3
             }
             let irnn = RepairCandidate(name: "IRNN (ReLU, identity recurrence)", rationale: "W_hh = I makes each step's Jacobian the identity on active units (Le et al. 2015)") {
                 $0.model = "rnn-relu"; $0.recurrentInit = "identity"; $0.recurrentScale = 1; $0.inputStd = 0.001
@@ -145,7 +155,7 @@ public enum Repair {
             let shrink = RepairCandidate(name: "orthogonal recurrence, radius 0.95", rationale: "a spectral radius just below 1 stops growth through time") {
                 $0.recurrentInit = "orthogonal"; $0.recurrentScale = 0.95
             }
-            out = family(problem.kind).contains(.exploding) ? [clip, shrink, lstm] : [lstm, irnn, ortho, adam]
+            out = family(problem.kind).contains(.exploding) ? [clip, shrink, lstm] : [lstm, lstmAdam, ortho, irnn]
         } else {
             switch problem.kind {
             case .vanishing:
@@ -161,8 +171,10 @@ public enum Repair {
                 out = [standardize, initFix, relu, batchNorm].compactMap { $0 }
             case .poorInit, .unchanged:
                 out = [initFix ?? RepairCandidate(name: "Glorot uniform", rationale: "random, fan-scaled weights break the symmetry") { $0.initializer = "glorot-uniform" }, adam]
-            case .updateRatio, .notDecreasing:
+            case .updateRatio, .notDecreasing, .slowConvergence:
                 out = [adam, lrUp, lrDown]
+            case .oscillation:
+                out = [lrDown, adam, biggerBatch, lrDownFar]
             default:
                 out = [adam, lrDown]
             }
