@@ -18,7 +18,7 @@ public final class Probe {
         public var jacobianSamples = 4
         /// Recurrent layers: measure the recurrent block's spectral radius and σ_max every this
         /// many steps (a few H³ operations each).
-        public var spectralEvery = 50
+        public var spectralEvery = 100
         /// Every this many probed steps (0: never), also evaluate the loss and accuracy on the
         /// fixed probe batch (`lastBatch`) after the update: one forward pass, no tape. Rules on
         /// the loss curve's shape (oscillation, slow convergence) read these when present.
