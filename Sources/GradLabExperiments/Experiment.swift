@@ -34,6 +34,8 @@ public struct Experiment: Sendable {
     /// The file name (for messages) and its text (saved with the runs).
     public var source: String
     public var sourceText: String
+    /// Line of each key's value, per section ("base", "runs.<name>", "sweep"), for messages.
+    var lines: [String: [String: Int]] = [:]
 
     public static let topKeys = ["name", "description", "base", "runs", "sweep", "seeds", "probe", "workers"]
 
@@ -84,16 +86,16 @@ public struct Experiment: Sendable {
                 }
                 e.name = s
             case "description": e.description = v.string ?? ""
-            case "base": e.base = try configMapping(v, fail)
+            case "base": e.base = try configMapping(v, fail, lines: &e.lines["base", default: [:]])
             case "runs":
                 guard let m = v.mapping else { throw fail(v, "runs must map variant names to config overrides, e.g. relu: {activation: relu}") }
                 for (rk, rv) in m {
                     guard let n = rk.string, n.range(of: "^[A-Za-z0-9._-]+$", options: .regularExpression) != nil else {
                         throw fail(rk, "variant names must be letters, digits, '.', '_' or '-'")
                     }
-                    e.runs.append((n, rv.mapping == nil && rv.null != nil ? [:] : try configMapping(rv, fail)))
+                    e.runs.append((n, rv.mapping == nil && rv.null != nil ? [:] : try configMapping(rv, fail, lines: &e.lines["runs.\(n)", default: [:]])))
                 }
-            case "sweep": e.sweep = try parseSweep(v, fail)
+            case "sweep": e.sweep = try parseSweep(v, fail, lines: &e.lines["sweep", default: [:]])
             case "seeds":
                 guard let seq = v.sequence, !seq.isEmpty else { throw fail(v, "seeds must be a list of non-negative integers, e.g. [0, 1, 2]") }
                 e.seeds = try seq.map { n in
@@ -120,7 +122,7 @@ public struct Experiment: Sendable {
     }
 
     /// Config keys with their YAML values, each checked against `RunConfig` (name and value).
-    static func configMapping(_ node: Node, _ fail: (Node?, String) -> GradLabError) throws -> [String: JSONValue] {
+    static func configMapping(_ node: Node, _ fail: (Node?, String) -> GradLabError, lines: inout [String: Int]) throws -> [String: JSONValue] {
         guard let m = node.mapping else { throw fail(node, "expected a mapping of run-config keys, e.g. {depth: 10, activation: relu}") }
         let allowed = RunConfig.CodingKeys.allCases.map(\.stringValue)
         var out: [String: JSONValue] = [:]
@@ -129,15 +131,17 @@ public struct Experiment: Sendable {
                 throw fail(k, "unknown run key '\(k.string ?? "?")'; allowed: \(allowed.joined(separator: ", "))")
             }
             let value = try JSONValue(node: v, fail)
-            do { _ = try RunConfig.applying([key: value], to: RunConfig(), validate: true) } catch let err as GradLabError {
+            // Types now; values in `points()`, where constraints between keys can be checked.
+            do { _ = try RunConfig.applying([key: value], to: RunConfig(), validate: false) } catch let err as GradLabError {
                 throw fail(v, err.description)
             }
             out[key] = value
+            lines[key] = v.mark?.line
         }
         return out
     }
 
-    static func parseSweep(_ node: Node, _ fail: (Node?, String) -> GradLabError) throws -> Sweep {
+    static func parseSweep(_ node: Node, _ fail: (Node?, String) -> GradLabError, lines: inout [String: Int]) throws -> Sweep {
         guard let m = node.mapping, m.count == 1, let (k, v) = m.first.map({ ($0.key, $0.value) }) else {
             throw fail(node, "sweep must be exactly one of grid: {key: [values]} or random: {trials, seed, space}")
         }
@@ -154,9 +158,14 @@ public struct Experiment: Sendable {
             return .grid(try g.map { gk, gv in
                 let key = try checkKey(gk)
                 guard let seq = gv.sequence, !seq.isEmpty else { throw fail(gv, "grid values for '\(key)' must be a non-empty list") }
+                lines[key] = gv.mark?.line
                 return (key, try seq.map { n in
                     let value = try JSONValue(node: n, fail)
-                    do { _ = try RunConfig.applying([key: value], to: RunConfig(), validate: true) } catch let err as GradLabError { throw fail(n, err.description) }
+                    do { _ = try RunConfig.applying([key: value], to: RunConfig(), validate: false) } catch let err as GradLabError { throw fail(n, err.description) }
+                    // A bad value is named with its own line.
+                    do { _ = try RunConfig.applying([key: value], to: RunConfig(), validate: true) }
+                    catch let err as GradLabError where err.description.hasPrefix(key + " ") { throw fail(n, err.description) }
+                    catch {}
                     return value
                 })
             })
@@ -172,6 +181,7 @@ public struct Experiment: Sendable {
                     guard let sm = rv.mapping, !sm.isEmpty else { throw fail(rv, "space must map run keys to distributions") }
                     for (sk, sv) in sm {
                         let key = try checkKey(sk)
+                        lines[key] = sv.mark?.line
                         guard let d = sv.mapping, d.count == 1, let (dk, dv) = d.first.map({ ($0.key, $0.value) }) else {
                             throw fail(sv, "a distribution is one of \(Distribution.names.map { "{\($0): …}" }.joined(separator: ", "))")
                         }
@@ -233,7 +243,12 @@ public struct Experiment: Sendable {
             for (k, v) in sweepValues { merged[k] = v }
             let config0: RunConfig
             do { config0 = try RunConfig.applying(merged, to: RunConfig(), validate: true) } catch let err as GradLabError {
-                throw GradLabError.invalid("\(source): run '\(variant)\(sweepName.isEmpty ? "" : " \(sweepName)")': \(err.description)")
+                // Name the line of the key the message is about (the earliest key it mentions),
+                // where this run takes it from: its variant, the sweep, or base.
+                let message = err.description
+                let key = merged.keys.compactMap { k in message.range(of: k).map { (k, $0.lowerBound) } }.min { $0.1 < $1.1 }?.0
+                let line = key.flatMap { k in lines["runs.\(variant)"]?[k] ?? lines["sweep"]?[k] ?? lines["base"]?[k] }
+                throw GradLabError.invalid("\(source)\(line.map { ":\($0)" } ?? ""): \(message) (run '\(variant)\(sweepName.isEmpty ? "" : " \(sweepName)")')")
             }
             for seed in seeds ?? [config0.seed] {
                 var c = config0; c.seed = seed

@@ -23,11 +23,18 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         guard !paths.isEmpty else { throw GradLabError.invalid("give one or more run or experiment directories: gradlab report runs/NAME") }
+        let n = try Self.write(paths: paths, out: out, title: title ?? "GradLab report: \(paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))")
+        print("report: \(out) (\(n) runs)")
+    }
+
+    /// Writes the report of every run under `paths`; returns how many runs it shows.
+    @discardableResult
+    static func write(paths: [String], out: String, title: String) throws -> Int {
         let runs = try paths.flatMap { try StoredRun.directories($0) }.map(StoredRun.load)
-        let html = RunReport.html(runs, title: title ?? "GradLab report: \(paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))") { config, step in
+        let html = RunReport.html(runs, title: title) { config, step in
             PredictedOverlay(config: config, step0: step)?.rows.map { ($0.layer, $0.measured, $0.predicted) }
         }
         try atomicWrite(Data(html.utf8), to: out)
-        print("report: \(out) (\(runs.count) runs)")
+        return runs.count
     }
 }

@@ -68,7 +68,14 @@ struct RunCommand: ParsableCommand {
             bar.update(done, name, total: all)
         }
         print("\(exp.name): \(summary.total) points, \(summary.skipped) already done, \(summary.finished) finished now\(summary.failed.isEmpty ? "" : ", \(summary.failed.count) failed: \(summary.failed.joined(separator: ", "))")")
-        print("results: \(RunLayout(root: dir).experimentDir(exp.name)); report: gradlab report \(RunLayout(root: dir).experimentDir(exp.name))")
+        let expDir = RunLayout(root: dir).experimentDir(exp.name)
+        print("results: \(expDir)")
+        // The report of every finished run of the experiment (all shards that are done so far).
+        if summary.finished + summary.skipped > 0 {
+            let report = RunLayout.file(expDir, "report.html")
+            try ReportCommand.write(paths: [expDir], out: report, title: "\(exp.name): \(exp.description)")
+            print("report: \(report)")
+        }
         if !summary.failed.isEmpty { throw ExitCode(1) }
     }
 }

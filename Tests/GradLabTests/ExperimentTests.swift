@@ -21,6 +21,9 @@ final class ExperimentTests: XCTestCase {
         XCTAssertTrue(parseError("name: t\nsweep:\n  random: {trials: 3, space: {lr: {gaussian: [0, 1]}}}\n").contains("allowed: uniform, log-uniform, choice"))
         XCTAssertTrue(parseError("name: t\nbase: {depth: 3\n").hasPrefix("exp.yaml: not valid YAML: line 3"))
         XCTAssertTrue(parseError("base: {depth: 3}\n").contains("needs a name"))
+        // A constraint between keys is reported at the line of the key it names, in the variant.
+        XCTAssertTrue(parseError("name: t\nbase:\n  data: digits\nruns:\n  a:\n    model: lstm\n").hasPrefix("exp.yaml:6: model 'lstm' reads sequences"))
+        XCTAssertEqual(parseError("name: t\nbase: {data: adding, depth: 1}\nruns:\n  a: {model: lstm}\n"), "no error")
     }
 
     func testPointsExpandVariantsSweepAndSeedsInAFixedOrder() throws {
