@@ -98,7 +98,8 @@ public enum RunReport {
     static func section(_ run: StoredRun, prediction: Prediction?) -> String {
         var b = "<h2>\(SVG.escape(run.name))</h2>"
         let probed = run.probe.filter { !$0.layers.isEmpty }
-        if !probed.isEmpty {
+        // Per-layer pictures need a stack of layers; a recurrent net's story is through time.
+        if probed.first.map({ $0.layers.count >= 3 }) ?? false {
             b += "<figure>" + RepairReport.gradientHeatmap(probed, title: "\(run.name): ‖∂L/∂W‖, layer × step") + "</figure>"
             // Bars at three steps: first, middle, last probed.
             let picks = Array(Set([0, probed.count / 2, probed.count - 1])).sorted().map { probed[$0] }
@@ -124,9 +125,16 @@ public enum RunReport {
                 }
             }
         }
-        if let t = run.probe.last(where: { !$0.time.isEmpty }) {
-            b += "<figure>" + SVG.heatmap(title: "‖∂L/∂h_t‖ through time (step \(t.step)), one row per recurrent layer", rows: t.time.map(\.name),
-                                          steps: Array(1...(t.time[0].gradNormByTime.count)), values: t.time.map(\.gradNormByTime), unit: "‖∂L/∂h_t‖") + "</figure>"
+        let timed = run.probe.filter { !$0.time.isEmpty }
+        if let first = timed.first, let T = first.time.first?.gradNormByTime.count, T > 0 {
+            // Time × training: one row per (sampled) probed step, the first recurrent layer.
+            let rows = stride(from: 0, to: timed.count, by: Swift.max(1, timed.count / 24)).map { timed[$0] } + (timed.count > 1 ? [timed.last!] : [])
+            b += "<figure>" + SVG.heatmap(title: "‖∂L/∂h_t‖ through time, as training goes on (\(first.time[0].name))",
+                                          rows: rows.map { "step \($0.step)" }, steps: Array(1...T), values: rows.map { $0.time[0].gradNormByTime },
+                                          unit: "‖∂L/∂h_t‖", xLabel: "time step t (the loss reads h_T)") + "</figure>"
+            b += "<figure>" + SVG.lineChart(title: "‖∂L/∂h_1‖/‖∂L/∂h_T‖: the product of per-step factors", xLabel: "probed step",
+                                            yLabel: "ratio", series: first.time.indices.map { l in (first.time[l].name, timed.map { $0.time.indices.contains(l) ? $0.time[l].firstToLast : .nan }) },
+                                            logY: true) + "</figure>"
         }
         b += "<h3>Verdicts</h3>"
         b += run.verdicts.isEmpty ? "<p class=\"ok\">healthy: no problem found</p>"

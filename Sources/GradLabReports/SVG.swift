@@ -136,7 +136,7 @@ public enum SVG {
     /// A layer × step heat map of log10(value): one row per layer (input layer on top), one
     /// column per step. Non-finite cells are red and counted in the legend; zeros are grey.
     public static func heatmap(title: String, rows: [String], steps: [Int], values: [[Double]], unit: String,
-                               width: Int = 640) -> String {
+                               xLabel: String = "step", width: Int = 640) -> String {
         let (l, r, t, b) = (150.0, 90.0, 30.0, 40.0)
         let cellH = Swift.max(4, Swift.min(18, 360 / Swift.max(rows.count, 1)))
         let height = Int(t + b) + cellH * rows.count
@@ -160,7 +160,7 @@ public enum SVG {
             guard let i = steps.firstIndex(where: { Double($0) >= s }) else { continue }
             out += text(l + (Double(i) + 0.5) * cw, t + Double(cellH * rows.count) + 14, label(s), size: 10, anchor: "middle")
         }
-        out += text(l + pw / 2, Double(height) - 8, "step", anchor: "middle")
+        out += text(l + pw / 2, Double(height) - 8, xLabel, anchor: "middle")
         // Colour bar.
         let bx = l + pw + 15, bh = Double(cellH * rows.count)
         for k in 0..<20 {
