@@ -175,8 +175,6 @@ public enum Repair {
                 out = [adam, lrUp, lrDown]
             case .oscillation:
                 out = [lrDown, adam, biggerBatch, lrDownFar]
-            default:
-                out = [adam, lrDown]
             }
         }
         // Drop candidates that change nothing.

@@ -69,7 +69,7 @@ public final class SweepRunner {
                 proc.standardOutput = FileHandle.nullDevice
                 proc.standardError = FileHandle(forWritingAtPath: "/dev/null")
                 let log = RunLayout.file(dir, "log.txt")
-                FileManager.default.createFile(atPath: log, contents: nil)
+                _ = FileManager.default.createFile(atPath: log, contents: nil)
                 if let h = FileHandle(forWritingAtPath: log) { proc.standardOutput = h; proc.standardError = h }
                 proc.terminationHandler = { _ in exited.signal() }
                 proc.environment = ProcessInfo.processInfo.environment.merging(["GRADLAB_SWEEP_PARENT": "\(getpid())"]) { $1 }

@@ -8,7 +8,7 @@ public func atomicWrite(_ data: Data, to path: String) throws {
     do {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        FileManager.default.createFile(atPath: tmp.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: tmp.path, contents: nil)   // FileHandle below reports failure
         let handle = try FileHandle(forWritingTo: tmp)
         try handle.write(contentsOf: data)
         try handle.synchronize()

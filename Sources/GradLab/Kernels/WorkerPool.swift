@@ -7,7 +7,7 @@ import Synchronization
 /// small GEMM runs, so workers spin briefly on an atomic generation counter after each job and
 /// only then park on a condition variable (never a sleep-poll). The caller runs part 0 itself.
 final class WorkerPool: @unchecked Sendable {
-    nonisolated(unsafe) static let shared = WorkerPool()
+    static let shared = WorkerPool()
 
     /// Participants in each job, the calling thread included.
     private(set) var threads = 1
