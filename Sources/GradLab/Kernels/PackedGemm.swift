@@ -55,6 +55,51 @@ enum PackedGemm {
         }
     }
 
+    /// op(B) packed once for many products with the same right operand (the recurrent weights
+    /// at every step of a sequence): depth blocks of `kc`, each as `nr`-column strips over all of
+    /// n — the layout `macroKernel` reads, so the per-call packing pass disappears.
+    final class PackedB: @unchecked Sendable {
+        let k: Int, n: Int, strips: Int
+        let data: UnsafeMutablePointer<Float>
+
+        init(transB: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) {
+            self.k = k; self.n = n; strips = (n + nr - 1) / nr
+            data = UnsafeMutableRawPointer.allocate(byteCount: 4 * Swift.max(1, k * strips * nr), alignment: 64)
+                .bindMemory(to: Float.self, capacity: Swift.max(1, k * strips * nr))
+            var pc = 0
+            while pc < k {
+                packB(transB, b, ldb, pc, min(kc, k - pc), 0, n, data + pc * strips * nr)
+                pc &+= kc
+            }
+            // Per-thread buffers exist before any thread multiplies with this operand.
+            while buffers.count < WorkerPool.shared.threads { buffers.append(Buffers()) }
+        }
+        deinit { UnsafeMutableRawPointer(data).deallocate() }
+    }
+
+    /// C[m×n] = α·op(A)·B̄ + β·C with B̄ packed by `PackedB`, on the calling thread (with its own
+    /// buffers): the same instruction sequence per element as `sgemm`, so the same numbers.
+    static func sgemm(transA: Bool, m: Int, a: UnsafePointer<Float>, lda: Int, packed: PackedB,
+                      alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let (n, k) = (packed.n, packed.k)
+        if m == 0 || n == 0 { return }
+        if k == 0 || alpha == 0 { scale(c, m: m, n: n, ldc: ldc, by: beta); return }
+        let buf = buffers[WorkerPool.currentIndex]
+        if beta != 0 && beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
+        let (rs, cs) = transA ? (1, lda) : (lda, 1)
+        var pc = 0
+        while pc < k {
+            let kb = min(kc, k - pc)
+            var ic = 0
+            while ic < m {
+                macroKernel(min(mc, m - ic), n, kb, a + ic * rs + pc * cs, rs, cs, alpha, packed.data + pc * packed.strips * nr,
+                            c + ic * ldc, ldc, pc > 0 || beta != 0, buf)
+                ic &+= mc
+            }
+            pc &+= kc
+        }
+    }
+
     private static func scale(_ c: UnsafeMutablePointer<Float>, m: Int, n: Int, ldc: Int, by beta: Float) {
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
     }
