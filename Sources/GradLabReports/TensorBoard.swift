@@ -107,7 +107,7 @@ public final class TensorBoardWriter {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw GradLabError.io("cannot create TensorBoard log directory \(directory): \(error.localizedDescription); choose a writable --logdir")
+            throw GradLabError.io("cannot create TensorBoard log directory \(directory): \(error.localizedDescription); choose a writable directory")
         }
         let now = clock()
         let base = URL(fileURLWithPath: directory).appendingPathComponent("events.out.tfevents.\(Int(now)).\(Self.hostname())").path

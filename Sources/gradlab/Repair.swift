@@ -39,6 +39,8 @@ struct RepairCommand: ParsableCommand {
         var opts = options
         if opts.config == nil { opts.config = configFile }
         let config = try opts.resolve()
+        guard budget > 0 && budget <= 1 else { throw GradLabError.invalid("budget \(budget) must be a fraction in (0, 1], e.g. 0.25") }
+        guard margin >= 0 && margin < 1 else { throw GradLabError.invalid("margin \(margin) must be in [0, 1), e.g. 0.02") }
         Backend.setThreads(config.threads)
         if !json { print("diagnosing \(config.model) on \(config.data) for \(config.steps) steps…") }
         let result = try Repair.run(config, budgetFraction: budget, margin: margin, resolve: { try EdgeOfChaos.resolve(&$0) }) { name in
