@@ -32,9 +32,7 @@ struct Diagnose: ParsableCommand {
 
     func run() throws {
         if suite { return try runSuite() }
-        var opts = options
-        if opts.config == nil { opts.config = configFile }
-        let config = try opts.resolve()
+        let config = try options.resolve(orFile: configFile)
         guard probeSteps >= 1 else { throw GradLabError.invalid("probe-steps \(probeSteps) must be ≥ 1") }
         guard every >= 1 else { throw GradLabError.invalid("probe-every \(every) must be ≥ 1") }
         Backend.setThreads(config.threads)
@@ -71,10 +69,7 @@ struct Diagnose: ParsableCommand {
     }
 
     func runSuite() throws {
-        let list = try seeds.split(separator: ",").map { s -> UInt64 in
-            guard let v = UInt64(s) else { throw GradLabError.invalid("seed '\(s)' must be a non-negative integer") }
-            return v
-        }
+        let list = try parseSeeds(seeds)
         var cases = DiagnosisSuite.cases
         if let category {
             guard DiagnosisSuite.categories.contains(category) else {

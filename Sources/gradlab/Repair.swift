@@ -36,9 +36,7 @@ struct RepairCommand: ParsableCommand {
 
     func run() throws {
         if suite { return try runSuite() }
-        var opts = options
-        if opts.config == nil { opts.config = configFile }
-        let config = try opts.resolve()
+        let config = try options.resolve(orFile: configFile)
         guard budget > 0 && budget <= 1 else { throw GradLabError.invalid("budget \(budget) must be a fraction in (0, 1], e.g. 0.25") }
         guard margin >= 0 && margin < 1 else { throw GradLabError.invalid("margin \(margin) must be in [0, 1), e.g. 0.02") }
         Backend.setThreads(config.threads)
@@ -90,10 +88,7 @@ struct RepairCommand: ParsableCommand {
     }
 
     func runSuite() throws {
-        let list = try seeds.split(separator: ",").map { s -> UInt64 in
-            guard let v = UInt64(s) else { throw GradLabError.invalid("seed '\(s)' must be a non-negative integer") }
-            return v
-        }
+        let list = try parseSeeds(seeds)
         let bar = json ? nil : ProgressBar(total: DiagnosisSuite.cases.count * list.count, label: "repair suite")
         let report = try RepairSuite.run(seeds: list, budgetFraction: budget, margin: margin, resolve: { try EdgeOfChaos.resolve(&$0) }) { done, name in
             bar?.update(done, name)

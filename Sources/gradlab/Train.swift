@@ -48,6 +48,13 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("eval-every"), help: "Evaluate on the test set every N steps (0: at the end).") var evalEvery: Int?
     @Option(help: "Threads for matrix multiplies.") var threads: Int?
 
+    /// The config from these flags, reading `file` when no --config was given.
+    func resolve(orFile file: String?) throws -> RunConfig {
+        var opts = self
+        if opts.config == nil { opts.config = file }
+        return try opts.resolve()
+    }
+
     func resolve() throws -> RunConfig {
         var c = try config.map(RunConfig.load) ?? RunConfig()
         if let v = data { c.data = v }; if let v = samples { c.samples = v }; if let v = depth { c.depth = v }
@@ -155,5 +162,13 @@ struct Train: ParsableCommand {
         }
         if let checkpoint, history.stopReason == nil { print("checkpoint: \(checkpoint)") }
         if history.stopReason != nil { throw ExitCode(1) }
+    }
+}
+
+/// Seeds given as a comma-separated list, e.g. "1,2,3".
+func parseSeeds(_ text: String) throws -> [UInt64] {
+    try text.split(separator: ",").map { s in
+        guard let v = UInt64(s) else { throw GradLabError.invalid("seed '\(s)' must be a non-negative integer") }
+        return v
     }
 }
