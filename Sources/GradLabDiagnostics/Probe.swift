@@ -42,13 +42,16 @@ public final class Probe {
         let activation: ActivationKind?
         let denseBoundary: Boundary
         let activationBoundary: Boundary?
+        /// The activation's input when a normalization layer sits between it and the Dense
+        /// layer: saturation is a property of what φ receives, not of the Dense output.
+        let normalizedBoundary: Boundary?
     }
 
     public let model: Sequential<Float>
     public let options: Options
     public private(set) var steps: [ProbeStep] = []
     let blocks: [Block]
-    private var blockOfDense: [Boundary: Int] = [:], blockOfActivation: [Boundary: Int] = [:]
+    private var blockOfDense: [Boundary: Int] = [:], blockOfActivation: [Boundary: Int] = [:], blockOfNormalized: [Boundary: Int] = [:]
     private var pending: [LayerStats]?
     private var probing = false
     private weak var hookedTape: Tape<Float>?
@@ -92,7 +95,8 @@ public final class Probe {
                     let act = j < seq.layers.count ? seq.layers[j] as? Activation<Float> : nil
                     blocks.append(Block(layer: blocks.count + 1, name: prefix + "layers.\(i)", dense: dense, activation: act?.kind,
                                         denseBoundary: Boundary(container: id, index: i),
-                                        activationBoundary: act == nil ? nil : Boundary(container: id, index: j)))
+                                        activationBoundary: act == nil ? nil : Boundary(container: id, index: j),
+                                        normalizedBoundary: j - 1 > i ? Boundary(container: id, index: j - 1) : nil))
                 } else if let r = layer as? Residual<Float> {
                     plain = false
                     if let branch = r.branch as? Sequential<Float> { walk(branch, prefix + "layers.\(i).branch.") }
@@ -120,6 +124,7 @@ public final class Probe {
         for (b, block) in blocks.enumerated() {
             blockOfDense[block.denseBoundary] = b
             if let a = block.activationBoundary { blockOfActivation[a] = b }
+            if let n = block.normalizedBoundary { blockOfNormalized[n] = b }
         }
         for (slot, r) in recurrent.enumerated() {
             recurrentSlots[ObjectIdentifier(r.layer.weightHH)] = (slot, true)
@@ -218,9 +223,11 @@ public final class Probe {
             let act = blocks[b].activation
             if act == nil { recordActivation(b, v.value.moments()) }
             // tanh saturation is read off h = tanh(z) below; other saturating units need z itself.
-            if let act, act.saturates, act != .tanh {
+            if let act, act.saturates, act != .tanh, blocks[b].normalizedBoundary == nil {
                 pending?[b].saturatedFraction = v.value.moments(beyond: options.saturationThreshold).beyondFraction
             }
+        } else if let b = blockOfNormalized[index], let act = blocks[b].activation, act.saturates, act != .tanh {
+            pending?[b].saturatedFraction = v.value.moments(beyond: options.saturationThreshold).beyondFraction
         } else if let b = blockOfActivation[index], let act = blocks[b].activation {
             // |z| > t ⇔ |tanh z| > tanh t, so one pass over h serves both statistics.
             let beyond = act == .tanh ? Foundation.tanh(options.saturationThreshold) : .infinity

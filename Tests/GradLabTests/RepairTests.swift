@@ -66,6 +66,21 @@ final class RepairTests: XCTestCase {
         XCTAssertLessThanOrEqual(guarded.optimizer.rateScale, 1)
     }
 
+    /// Saturation is measured on what the activation receives: behind batch normalization,
+    /// inputs ×50 no longer saturate the sigmoid, and the probe says so.
+    func testSaturationIsMeasuredAfterNormalization() throws {
+        var c = RunConfig()
+        c.data = "circles"; c.samples = 256; c.depth = 2; c.width = 16; c.activation = "sigmoid"; c.initializer = "glorot-uniform"
+        c.inputScale = 50
+        func saturated(_ norm: String) throws -> Double {
+            c.normalization = norm
+            let (t, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
+            return try Probe(model: t.model).measureOnce(trainer: t, batch: train).layers[0].saturatedFraction ?? -1
+        }
+        XCTAssertGreaterThan(try saturated("none"), 0.4)
+        XCTAssertLessThan(try saturated("batch"), 0.01)
+    }
+
     func testAdaptiveClippingAndNormalizationFromConfig() throws {
         var c = RunConfig()
         c.data = "blobs"; c.samples = 128; c.depth = 3; c.width = 8; c.agc = 0.01; c.normalization = "batch"; c.steps = 5
