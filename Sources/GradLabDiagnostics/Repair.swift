@@ -214,7 +214,10 @@ public enum Repair {
                 let trial = try DiagnosticRun.run(c, steps: trialSteps)
                 let m = metric(trial.history.steps.map(\.loss), expected: trialSteps)
                 let vs = trial.all
-                let removed = !vs.contains { target.contains($0.kind) || $0.kind == .nonFinite }
+                // Removed, and no breakdown traded in for it (a fix that makes the loss blow up
+                // is not a repair).
+                let breakdown: Set<Verdict.Kind> = [.nonFinite, .lossBlowUp, .exploding]
+                let removed = !vs.contains { target.contains($0.kind) || breakdown.contains($0.kind) }
                 let improved = m.isFinite && (m <= (1 - margin) * result.unrepairedMetric || !result.unrepairedMetric.isFinite)
                 result.attempts.append(RepairAttempt(name: candidate.name, rationale: candidate.rationale, inRun: candidate.inRun,
                                                      verdicts: vs.map(\.line), problemRemoved: removed, metric: m, improved: improved,
