@@ -37,6 +37,14 @@ public struct Verdict: Codable, Equatable, Sendable {
         return out.joined(separator: ", ")
     }
 }
+extension Verdict {
+    /// A verdict built outside the rule engine (tests, imported records).
+    public init(_ kind: Kind, layers: [Int], firstStep: Int, predicted: Bool, evidence: String, explanation: String, remedies: [String]) {
+        self.kind = kind; self.layers = layers; self.firstStep = firstStep; self.predicted = predicted
+        self.evidence = evidence; self.explanation = explanation; self.remedies = remedies
+    }
+}
+
 
 /// Thresholds of the rules (defaults from the published debuggers; see the reference notes).
 public struct DiagnosisThresholds: Codable, Equatable, Sendable {

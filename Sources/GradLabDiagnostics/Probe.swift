@@ -352,9 +352,7 @@ public final class Probe {
 
     private func write(_ record: ProbeStep) {
         guard let sink else { return }
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let enc = JSONEncoder.records
         var head = record; head.layers = []; head.time = []
         var out = jsonLine(enc, head, type: "step")
         for l in record.layers { out += jsonLine(enc, l, type: "layer") }

@@ -250,11 +250,3 @@ public enum Repair {
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 }
-
-extension Verdict {
-    /// A verdict built outside the rule engine (tests, imported records).
-    public init(_ kind: Kind, layers: [Int], firstStep: Int, predicted: Bool, evidence: String, explanation: String, remedies: [String]) {
-        self.kind = kind; self.layers = layers; self.firstStep = firstStep; self.predicted = predicted
-        self.evidence = evidence; self.explanation = explanation; self.remedies = remedies
-    }
-}

@@ -36,9 +36,7 @@ public enum RepairSuite {
             case costRatio = "cost_ratio", falseVerdictsOnHealthy = "false_verdicts_on_healthy", outcomes
         }
         public var json: String {
-            let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
-            enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-            return String(data: try! enc.encode(self), encoding: .utf8)!
+            return String(data: try! JSONEncoder.records.encode(self), encoding: .utf8)!
         }
         public var text: String {
             let repaired = outcomes.filter(\.repaired).count
@@ -67,7 +65,7 @@ public enum RepairSuite {
             progress?(outcomes.count, "\(c.name) seed \(seed)")
         } }
         let steps = outcomes.compactMap(\.stepsToDetect).sorted()
-        let median = steps.isEmpty ? .nan : (steps.count % 2 == 1 ? Double(steps[steps.count / 2]) : Double(steps[steps.count / 2 - 1] + steps[steps.count / 2]) / 2)
+        let median = DiagnosisSuite.median(steps)
         let costs = outcomes.map(\.costRatio).filter(\.isFinite)
         return Report(cases: cases.count, runs: outcomes.count,
                       recall: Double(outcomes.filter(\.detected).count) / Double(Swift.max(outcomes.count, 1)),

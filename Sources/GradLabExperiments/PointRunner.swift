@@ -37,9 +37,7 @@ public struct PointResult: Codable, Sendable {
 
     public static func read(_ dir: String) -> PointResult? {
         guard let d = FileManager.default.contents(atPath: RunLayout.file(dir, "result.json")) else { return nil }
-        let dec = JSONDecoder(); dec.dateDecodingStrategy = .iso8601
-        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return try? dec.decode(PointResult.self, from: d)
+        return try? JSONDecoder.records.decode(PointResult.self, from: d)
     }
 }
 
@@ -64,9 +62,7 @@ public enum PointRunner {
         let history = try trainer.fit(train, test: test, steps: config.steps,
                                       evalEvery: config.evalEvery == 0 ? config.steps : config.evalEvery)
         let verdicts = Diagnosis.run(probe.steps)
-        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        enc.dateEncodingStrategy = .iso8601
+        let enc = JSONEncoder.records
         let metrics = try history.steps.map { String(data: try enc.encode($0), encoding: .utf8)! }.joined(separator: "\n") + "\n"
         try atomicWrite(Data(metrics.utf8), to: RunLayout.file(dir, "metrics.jsonl"))
         let evals = try history.evals.map { String(data: try enc.encode($0), encoding: .utf8)! }.joined(separator: "\n") + "\n"

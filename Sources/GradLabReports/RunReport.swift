@@ -15,8 +15,7 @@ public struct StoredRun {
 
     public static func load(_ dir: String) throws -> StoredRun {
         let config = try RunConfig.load((dir as NSString).appendingPathComponent("config.json"))
-        let dec = JSONDecoder()
-        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let dec = JSONDecoder.records
         func lines(_ file: String) -> [Data] {
             guard let text = try? String(contentsOfFile: (dir as NSString).appendingPathComponent(file), encoding: .utf8) else { return [] }
             return text.split(separator: "\n").map { Data($0.utf8) }

@@ -80,9 +80,7 @@ struct Diagnose: ParsableCommand {
         let bar = json ? nil : ProgressBar(total: cases.count * list.count * 2, label: "suite")
         let report = try DiagnosisSuite.run(seeds: list, cases: cases) { done, _, name in bar?.update(done, name) }
         if json {
-            let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
-            enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-            print(String(data: try enc.encode(report), encoding: .utf8)!)
+            print(String(data: try JSONEncoder.records.encode(report), encoding: .utf8)!)
             return
         }
         for o in report.outcomes {

@@ -74,9 +74,7 @@ struct RepairCommand: ParsableCommand {
     }
 
     func summaryJSON(_ r: RepairResult) -> String {
-        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        let attempts = (try? JSONSerialization.jsonObject(with: enc.encode(r.attempts))) ?? []
+        let attempts = (try? JSONSerialization.jsonObject(with: JSONEncoder.records.encode(r.attempts))) ?? []
         let object: [String: Any] = [
             "problem": r.problem.map { ["kind": $0.kind.rawValue, "line": $0.line, "predicted": $0.predicted] as [String: Any] } ?? NSNull(),
             "verdicts": r.allVerdicts.map(\.line), "attempts": attempts, "winner": r.winner?.name ?? NSNull(),

@@ -164,10 +164,8 @@ enum RunsFormat {
     }
 
     static func jsonLine(_ r: RunSummary) throws -> String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        enc.dateEncodingStrategy = .iso8601
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let enc = JSONEncoder.records
+        enc.outputFormatting.insert(.withoutEscapingSlashes)
         return String(decoding: try enc.encode(r), as: UTF8.self)
     }
 
