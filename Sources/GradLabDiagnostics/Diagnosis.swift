@@ -88,9 +88,14 @@ public struct DiagnosisThresholds: Codable, Equatable, Sendable {
     public var unchangedAbsolute = 1e-8
     public var unchangedRelative = 1e-7
     /// Through time (recurrent layers): ‖∂L/∂h_1‖/‖∂L/∂h_T‖ below this is vanishing, above
-    /// `explodingTimeRatio` exploding, when it holds on `window` consecutive checks (or at step 0).
+    /// `explodingTimeRatio` exploding, when it holds on `window` consecutive training checks (or
+    /// in the step-0 prediction).
     public var vanishingTimeRatio = 1e-4
     public var explodingTimeRatio = 1e4
+    /// Gated cells (LSTM, GRU) learn to open their gates, so at step 0 a through-time decay is
+    /// predicted to persist only when at least this fraction of the carry gates is shut (< 0.05).
+    public var shutGateFraction = 0.5
+    public var gatedWindows = 4
     /// Trend rules and "unchanged" look at this many consecutive checks.
     public var window = 5
     /// Rule 13 (oscillation), on the fixed-batch loss over the last `oscillationWindow` probed
@@ -139,7 +144,7 @@ public enum Diagnosis {
         if let v = dead(layers, t, step: step0.step) { out.append(v) }
         if let v = saturated(layers, t, step: step0.step) { out.append(v) }
         if let v = symmetric(layers, step: step0.step) { out.append(v) }
-        out += throughTime([step0], upTo: 0, t)
+        out += throughTime([step0], upTo: 0, t, prediction: true)
         return out.map { var v = $0; v.predicted = true; return v }
     }
 
@@ -196,13 +201,20 @@ public enum Diagnosis {
 
     /// Vanishing and exploding through time in recurrent layers: the same product of factors,
     /// one per time step instead of one per layer (Bengio et al. 1994; Pascanu et al. 2013).
-    static func throughTime(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds) -> [Verdict] {
-        let s = steps[i], recent = steps[Swift.max(0, i - t.window + 1)...i]
+    static func throughTime(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds, prediction: Bool = false) -> [Verdict] {
+        let s = steps[i]
+        // In training the decay must persist over a full window: step 0 alone is the prediction's
+        // call. A gated cell whose gates are open can still learn to carry, so its decay must
+        // persist `gatedWindows` times as long (and is not predicted at all).
+        func holds(_ r: TimeStats, over checks: Int, _ test: (Double) -> Bool) -> Bool {
+            guard prediction || i + 1 >= checks else { return false }
+            return steps[Swift.max(0, i - checks + 1)...i].allSatisfy { step in step.time.first { $0.name == r.name }.map { test($0.firstToLast) } ?? false }
+        }
         return s.time.compactMap { r -> Verdict? in
-            func holds(_ test: (Double) -> Bool) -> Bool {
-                recent.allSatisfy { step in step.time.first { $0.name == r.name }.map { test($0.firstToLast) } ?? false }
-            }
-            let vanishing = holds { $0 < t.vanishingTimeRatio }, exploding = holds { $0 > t.explodingTimeRatio }
+            let gated = r.cell == "lstm" || r.cell == "gru"
+            let open = gated && r.gateNearZero < t.shutGateFraction
+            let vanishing = !(prediction && open) && holds(r, over: open ? t.window * t.gatedWindows : t.window) { $0 < t.vanishingTimeRatio }
+            let exploding = holds(r, over: t.window) { $0 > t.explodingTimeRatio }
             guard vanishing || exploding, r.firstToLast.isFinite else { return nil }
             let T = r.gradNormByTime.count
             let perStep = Foundation.pow(r.firstToLast, 1 / Double(Swift.max(T - 1, 1)))
@@ -211,7 +223,7 @@ public enum Diagnosis {
             if let rho = r.spectralRadius, let sigma = r.sigmaMax {
                 evidence += String(format: "; recurrent weights: spectral radius %.2f, σ_max %.2f", rho, sigma)
             }
-            if r.cell == "lstm" || r.cell == "gru" {
+            if gated {
                 evidence += String(format: "; %.0f%% of %@ gates below 0.05", r.gateNearZero * 100, r.cell == "lstm" ? "forget" : "update")
             } else if r.hiddenSaturated > 0.05 {
                 evidence += String(format: "; %.0f%% of hidden units %@", r.hiddenSaturated * 100, r.cell == "rnn-relu" ? "at 0" : "saturated")

@@ -155,7 +155,13 @@ public enum Repair {
             let shrink = RepairCandidate(name: "orthogonal recurrence, radius 0.95", rationale: "a spectral radius just below 1 stops growth through time") {
                 $0.recurrentInit = "orthogonal"; $0.recurrentScale = 0.95
             }
-            out = family(problem.kind).contains(.exploding) ? [clip, shrink, lstm] : [lstm, lstmAdam, ortho, irnn]
+            let gru = RepairCandidate(name: "GRU", rationale: "the update gate interpolates h_t between h_{t−1} and a candidate, so the gradient has a path with factor near 1 at every step (Cho et al. 2014); it learned the adding task in the fewest steps here") {
+                $0.model = "gru"; $0.forgetBias = nil; $0.recurrentInit = "torch-default"; $0.recurrentScale = nil
+            }
+            // An LSTM with a badly set forget gate is fixed at the gate first; other cells swap to a
+            // gated one.
+            let gated = config.model == "lstm" ? [lstm, gru] : [gru, lstm]
+            out = family(problem.kind).contains(.exploding) ? [clip, shrink, lstm] : gated + [lstmAdam, ortho, irnn]
         } else {
             switch problem.kind {
             case .vanishing:

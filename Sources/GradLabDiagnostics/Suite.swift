@@ -67,8 +67,10 @@ public enum DiagnosisSuite {
              bug: { mlp(&$0, "blobs", depth: 30, width: 32, "tanh", "normal", "sgd", lr: 0.01); $0.sigmaW2 = 0.3 }, fix: { $0.sigmaW2 = 1 }),
         pair("30-layer tanh regression, σ_w²=0.5 (vanishing)", "vanishing", expected: [.vanishing], consistent: stalled, layers: [1],
              bug: { mlp(&$0, "teacher", depth: 30, width: 32, "tanh", "normal", "sgd", lr: 0.01); $0.sigmaW2 = 0.5 }, fix: { $0.sigmaW2 = 1 }),
-        pair("tanh RNN, recurrent radius 0.5, adding T=40 (vanishing through time)", "vanishing", steps: 60, expected: [.vanishing], consistent: stalled,
-             bug: { rnn(&$0, "rnn-tanh", "sgd", lr: 0.01); $0.recurrentInit = "orthogonal"; $0.recurrentScale = 0.5 }, fix: { $0.recurrentScale = 1 }),
+        // Long enough for the twin to learn the task (from about step 600), so a repair can show it.
+        pair("tanh RNN, recurrent radius 0.5, adding T=20 (vanishing through time)", "vanishing", steps: 1200, expected: [.vanishing], consistent: stalled,
+             bug: { rnn(&$0, "rnn-tanh", "adam", lr: 2e-3); $0.seqLen = 20; $0.samples = 4096; $0.recurrentInit = "orthogonal"; $0.recurrentScale = 0.5 },
+             fix: { $0.recurrentScale = 1 }),
         pair("LSTM, forget bias −4, adding T=40 (vanishing through time)", "vanishing", steps: 60, expected: [.vanishing], consistent: stalled,
              bug: { rnn(&$0, "lstm", "adam", lr: 1e-3); $0.forgetBias = -4 }, fix: { $0.forgetBias = 3 }),
 
@@ -125,8 +127,10 @@ public enum DiagnosisSuite {
         // Oscillating loss: steps too large for the landscape, or too noisy.
         pair("momentum learning rate 1 on circles, tanh (oscillating)", "oscillation", steps: 150, expected: [.oscillation], consistent: overshoot,
              bug: { mlp(&$0, "circles", depth: 2, width: 32, "tanh", "glorot-uniform", "momentum", lr: 1) }, fix: { $0.lr = 0.1 }),
-        pair("SGD learning rate 1.5 on digits, tanh (oscillating)", "oscillation", steps: 150, expected: [.oscillation], consistent: overshoot,
-             bug: { mlp(&$0, "digits", depth: 1, width: 32, "tanh", "glorot-uniform", "sgd", lr: 1.5) }, fix: { $0.lr = 0.1 }),
+        // At batch 64 this learning rate bounces for ~30 steps, then settles below the twin's loss:
+        // no bug. At batch 16 it keeps bouncing far above the start.
+        pair("SGD learning rate 1.5, batch 16 on digits, tanh (oscillating)", "oscillation", steps: 150, expected: [.oscillation], consistent: overshoot,
+             bug: { mlp(&$0, "digits", depth: 1, width: 32, "tanh", "glorot-uniform", "sgd", lr: 1.5); $0.batch = 16 }, fix: { $0.lr = 0.1 }),
         pair("Adam learning rate 0.3 on circles, tanh (oscillating)", "oscillation", steps: 150, expected: [.oscillation], consistent: overshoot,
              bug: { mlp(&$0, "circles", depth: 2, width: 32, "tanh", "glorot-uniform", "adam", lr: 0.3) }, fix: { $0.lr = 0.01 }),
         pair("batch 4 at SGD learning rate 0.5 on digits (oscillating)", "oscillation", steps: 150, expected: [.oscillation], consistent: overshoot,

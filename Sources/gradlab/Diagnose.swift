@@ -21,7 +21,7 @@ struct Diagnose: ParsableCommand {
 
     @Argument(help: "JSON config file (same keys as `gradlab train` flags).") var configFile: String?
     @OptionGroup var options: RunOptions
-    @Option(name: .customLong("probe-steps"), help: "Training steps to probe.") var probeSteps = 200
+    @Option(name: .customLong("probe-steps"), help: "Training steps to probe (default: the run's --steps if given, else 200).") var probeSteps: Int?
     @Option(name: .customLong("probe-every"), help: "Probe every k-th step.") var every = 1
     @Option(name: .customLong("probe-jsonl"), help: "Stream probe records (one per step and layer) to this JSON Lines file.") var jsonl: String?
     @Flag(help: "Also measure Jacobian spectra (σ_max by power iteration, mean σ²).") var jacobian = false
@@ -33,6 +33,7 @@ struct Diagnose: ParsableCommand {
     func run() throws {
         if suite { return try runSuite() }
         let config = try options.resolve(orFile: configFile)
+        let probeSteps = self.probeSteps ?? (options.steps != nil || configFile != nil || options.config != nil ? config.steps : 200)
         guard probeSteps >= 1 else { throw GradLabError.invalid("probe-steps \(probeSteps) must be ≥ 1") }
         guard every >= 1 else { throw GradLabError.invalid("probe-every \(every) must be ≥ 1") }
         Backend.setThreads(config.threads)

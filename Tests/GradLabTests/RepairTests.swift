@@ -19,7 +19,10 @@ final class RepairTests: XCTestCase {
         XCTAssertEqual(Repair.ladder(for: verdict(.exploding, predicted: true), config: scaled).first?.name, "standardize inputs")
         var rnn = RunConfig(); rnn.model = "rnn-tanh"; rnn.data = "adding"
         XCTAssertEqual(Repair.ladder(for: verdict(.exploding, predicted: false), config: rnn).first?.name, "clip-norm 1")
-        XCTAssertEqual(Repair.ladder(for: verdict(.vanishing, predicted: true), config: rnn).first?.name, "LSTM, forget bias ln T = 4.6")   // T = 100
+        // Vanishing through time: a plain cell swaps to a gated one; an LSTM gets its forget gate fixed first.
+        XCTAssertEqual(Repair.ladder(for: verdict(.vanishing, predicted: true), config: rnn).prefix(2).map(\.name), ["GRU", "LSTM, forget bias ln T = 4.6"])   // T = 100
+        var lstm = rnn; lstm.model = "lstm"; lstm.forgetBias = -4
+        XCTAssertEqual(Repair.ladder(for: verdict(.vanishing, predicted: true), config: lstm).prefix(2).map(\.name), ["LSTM, forget bias ln T = 4.6", "GRU"])
         var dead = relu; dead.biasInit = -1
         XCTAssertEqual(Repair.ladder(for: verdict(.deadReLU, predicted: true), config: dead).first?.name, "zero bias, standardized inputs")
         // A remedy that changes nothing is never tried: He init is already there.
