@@ -67,6 +67,8 @@ public final class Probe {
     private var recurrentSlots: [ObjectIdentifier: (slot: Int, isHH: Bool)] = [:]
     private var lastSpectra: [(Double, Double)?] = []
     private var hhNorms: [Int: Double] = [:], ihNorms: [Int: Double] = [:]
+    /// tanh(saturation threshold): |z| > t ⇔ |tanh z| > tanh t.
+    private lazy var tanhSaturation = Foundation.tanh(options.saturationThreshold)
     /// CPU time spent inside the probe's own callbacks so far (its cost, measured directly).
     public private(set) var busySeconds = 0.0
     @inline(__always) private func timed<T>(_ body: () -> T) -> T {
@@ -230,7 +232,7 @@ public final class Probe {
             pending?[b].saturatedFraction = v.value.moments(beyond: options.saturationThreshold).beyondFraction
         } else if let b = blockOfActivation[index], let act = blocks[b].activation {
             // |z| > t ⇔ |tanh z| > tanh t, so one pass over h serves both statistics.
-            let beyond = act == .tanh ? Foundation.tanh(options.saturationThreshold) : .infinity
+            let beyond = act == .tanh ? tanhSaturation : .infinity
             let s = v.value.moments(beyond: beyond)
             recordActivation(b, s)
             if act == .tanh { pending?[b].saturatedFraction = s.beyondFraction }

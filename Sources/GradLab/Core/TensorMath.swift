@@ -202,6 +202,6 @@ extension Tensor {
     // MARK: Norms and statistics
 
     /// Euclidean (Frobenius) norm, accumulated in Double (vectorized for Float; see `summary`).
-    public var norm: Double { summary().norm }
+    public var norm: Double { moments(sumOfSquaresOnly: true).norm }
     public var maxAbs: S { scalars.reduce(0) { Swift.max($0, abs($1)) } }
 }

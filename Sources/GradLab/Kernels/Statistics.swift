@@ -102,20 +102,22 @@ private func summaryChunk(_ base: UnsafePointer<Float>, _ count: Int, _ limit: I
 private func chunked(_ count: Int, _ chunk: (Int, Int) -> BufferSummary) -> BufferSummary {
     let size = 4096, n = (count + size - 1) / size
     let pool = WorkerPool.shared
-    var parts = [BufferSummary](repeating: BufferSummary(), count: n)
-    parts.withUnsafeMutableBufferPointer { p in
+    // Partial results on the stack: the probe calls this dozens of times per step.
+    return withUnsafeTemporaryAllocation(of: BufferSummary.self, capacity: n) { p in
         let workers = n >= 8 ? pool.threads : 1
         pool.run(parts: workers) { t in
-            for c in (n * t / workers)..<(n * (t + 1) / workers) { p[c] = chunk(c * size, Swift.min(count, (c + 1) * size)) }
+            for c in (n * t / workers)..<(n * (t + 1) / workers) {
+                (p.baseAddress! + c).initialize(to: chunk(c * size, Swift.min(count, (c + 1) * size)))
+            }
         }
+        var s = BufferSummary()
+        for part in p {
+            s.count += part.count; s.sum += part.sum; s.sumOfSquares += part.sumOfSquares; s.sumOfAbs += part.sumOfAbs
+            s.maxAbs = s.maxAbs.isNaN || part.maxAbs.isNaN ? .nan : Swift.max(s.maxAbs, part.maxAbs)
+            s.zeros += part.zeros; s.nonFinite += part.nonFinite; s.beyond += part.beyond
+        }
+        return s
     }
-    var s = BufferSummary()
-    for part in parts {
-        s.count += part.count; s.sum += part.sum; s.sumOfSquares += part.sumOfSquares; s.sumOfAbs += part.sumOfAbs
-        s.maxAbs = s.maxAbs.isNaN || part.maxAbs.isNaN ? .nan : Swift.max(s.maxAbs, part.maxAbs)
-        s.zeros += part.zeros; s.nonFinite += part.nonFinite; s.beyond += part.beyond
-    }
-    return s
 }
 
 /// (‖a − b‖, ‖b‖) in one pass; Float takes 16-lane accumulators flushed to Double per 4096.
