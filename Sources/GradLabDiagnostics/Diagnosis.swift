@@ -163,7 +163,7 @@ public enum Diagnosis {
         out += throughTime(steps, upTo: i, t)
         let topMeanAbs = layers.last?.gradMeanAbs ?? 0
         func tinyBelowTop(_ l: LayerStats) -> Bool {
-            l.gradMeanAbs < t.vanishingMeanAbs && l.layer < layers.count && topMeanAbs >= t.vanishingMeanAbsTopFactor * l.gradMeanAbs
+            l.gradMeanAbs < t.vanishingMeanAbs && l.layer < layers.count && topMeanAbs > 0 && topMeanAbs >= t.vanishingMeanAbsTopFactor * l.gradMeanAbs
         }
         if let v = layers.first(where: { tinyBelowTop($0) && $0.gradNonFinite == 0 }) {
             let tiny = layers.filter(tinyBelowTop).map(\.layer)

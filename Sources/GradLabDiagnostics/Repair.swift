@@ -107,6 +107,9 @@ public enum Repair {
         let residual = RepairCandidate(name: "residual blocks, branches scaled 1/√L", rationale: "identity shortcuts give the gradient a path with factor 1 around every block; scaled branches keep the forward signal bounded (He et al. 2016; Hanin & Rolnick 2018)") {
             $0.model = "resmlp"; $0.branchScale = "inv-sqrt-depth"; $0.depth = Swift.max(1, $0.depth / 2)
         }
+        let branchScale = RepairCandidate(name: "residual branches scaled 1/√L", rationale: "unscaled branches add their variance at every block, so the signal and the gradient grow with depth; scaling each branch by 1/√L keeps the sum bounded (Hanin & Rolnick 2018; De & Smith 2020)") {
+            $0.branchScale = "inv-sqrt-depth"
+        }
         let reluSlow = RepairCandidate(name: "ReLU + He normal, learning rate ÷10", rationale: "the activation swap, with smaller steps for a net whose gradients are no longer tiny") {
             $0.activation = "relu"; $0.initializer = "he-normal"; $0.biasInit = nil; $0.lr /= 10
         }
@@ -168,11 +171,14 @@ public enum Repair {
                 out = [initFix, selu, relu, batchNorm, reluSlow, residual, adam].compactMap { $0 }
             case .exploding, .nonFinite, .lossBlowUp:
                 // Predicted at step 0: the architecture/init is at fault; otherwise the optimizer.
-                let structural = [initFix, selu, batchNorm].compactMap { $0 }
+                let residualScale = config.model == "resmlp" && config.branchScale == "one" ? [branchScale] : []
+                let structural = residualScale + [initFix, selu, batchNorm].compactMap { $0 }
                 let inputs = config.inputScale != 1 || config.inputShift != 0 ? [standardize] : []
                 out = predicted ? inputs + structural + [lrDown, clipInRun] : inputs + [lrDown, clipInRun] + structural
             case .deadReLU:
-                out = [zeroBias, leaky, selu, batchNorm, initFix].compactMap { $0 }
+                // Units that die during training were pushed there by too large a step.
+                let structural = [zeroBias, leaky, selu, batchNorm, initFix].compactMap { $0 }
+                out = predicted ? structural : [lrDown] + structural
             case .saturation:
                 out = [standardize, initFix, relu, batchNorm].compactMap { $0 }
             case .poorInit, .unchanged:

@@ -25,6 +25,13 @@ final class RepairTests: XCTestCase {
         XCTAssertEqual(Repair.ladder(for: verdict(.vanishing, predicted: true), config: lstm).prefix(2).map(\.name), ["LSTM, forget bias ln T = 4.6", "GRU"])
         var dead = relu; dead.biasInit = -1
         XCTAssertEqual(Repair.ladder(for: verdict(.deadReLU, predicted: true), config: dead).first?.name, "zero bias, standardized inputs")
+        // Units that die only during training: the step size first.
+        XCTAssertEqual(Repair.ladder(for: verdict(.deadReLU, predicted: false), config: dead).first?.name, "learning rate ÷10")
+        // Unscaled residual branches that explode: scale the branches first.
+        var res = relu; res.model = "resmlp"; res.initializer = "he-normal"; res.depth = 30
+        XCTAssertEqual(Repair.ladder(for: verdict(.exploding, predicted: true), config: res).first?.name, "residual branches scaled 1/√L")
+        res.branchScale = "inv-sqrt-depth"
+        XCTAssertFalse(Repair.ladder(for: verdict(.exploding, predicted: true), config: res).contains { $0.name == "residual branches scaled 1/√L" })
         // A remedy that changes nothing is never tried: He init is already there.
         var he = relu; he.initializer = "he-normal"
         XCTAssertFalse(Repair.ladder(for: verdict(.vanishing, predicted: true), config: he).contains { $0.name.hasPrefix("init") })
