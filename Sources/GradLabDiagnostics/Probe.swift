@@ -53,6 +53,11 @@ public final class Probe {
     let blocks: [Block]
     private var blockOfDense: [Boundary: Int] = [:], blockOfActivation: [Boundary: Int] = [:], blockOfNormalized: [Boundary: Int] = [:]
     private var pending: [LayerStats]?
+    /// What activation ops measured during this step's backward, by their input's node, with the
+    /// storage of the gradient they passed down (see `Tape.activationStatistics`).
+    private var measuredByInput: [Int: (stats: ActivationGradientStatistics, gradient: UnsafeRawPointer?)] = [:]
+    /// Activation outputs whose statistics are left to the backward sweep (kept for the fallback).
+    private var deferredActivation: [Int: Tensor<Float>] = [:]
     private var probing = false
     private weak var hookedTape: Tape<Float>?
     private var weightNorms: [Double] = []
@@ -206,6 +211,7 @@ public final class Probe {
         probing = true
         pendingTime = recurrent.map { _ in nil }; pendingForward = pendingTime.map { _ in nil }
         pending = blocks.map { LayerStats(step: 0, layer: $0.layer, name: $0.name, activation: $0.activation?.rawValue) }
+        measuredByInput.removeAll(keepingCapacity: true); deferredActivation.removeAll(keepingCapacity: true)
     }
 
     /// Called as each layer's output is produced, while it is still in cache.
@@ -215,12 +221,31 @@ public final class Probe {
             hookedTape = tape
             tape.parameterGradientObservers.append { [weak self] p, g in self?.parameterGradient(ObjectIdentifier(p), g.summary()) }
         }
+        if tape.activationStatistics == nil {
+            tape.activationStatistics = ActivationStatisticsRequest(threshold: { [tanhSaturation] in $0 == .tanh ? tanhSaturation : .infinity },
+                                                                    report: { [weak self] input, stats, gradient in
+                guard let self, self.probing else { return }
+                self.measuredByInput[input] = (stats, gradient)
+            })
+        }
         if let b = blockOfDense[index] {
+            let id = v.id
             tape.onGradient(of: v) { [weak self] g in
                 guard let self else { return }
-                let d = self.timed { g.moments(sumOfSquaresOnly: true) }
-                self.pending?[b].deltaNorm = d.norm
-                self.pending?[b].deltaNonFinite = d.nonFinite
+                self.timed {
+                    // The activation op measured δ while computing it, unless other consumers
+                    // added to it (then the gradient is another buffer).
+                    let measured = self.measuredByInput[id].flatMap { $0.gradient == g.storageAddress ? $0.stats : nil }
+                    let d = measured?.inputGradient ?? g.moments(sumOfSquaresOnly: true)
+                    self.pending?[b].deltaNorm = d.norm
+                    self.pending?[b].deltaNonFinite = d.nonFinite
+                    if let h = self.deferredActivation[b] {
+                        let act = self.blocks[b].activation
+                        let s = self.measuredByInput[id]?.stats.output ?? h.moments(beyond: act == .tanh ? self.tanhSaturation : .infinity)
+                        self.recordActivation(b, s)
+                        if act == .tanh { self.pending?[b].saturatedFraction = s.beyondFraction }
+                    }
+                }
             }
             let act = blocks[b].activation
             if act == nil { recordActivation(b, v.value.moments()) }
@@ -231,11 +256,15 @@ public final class Probe {
         } else if let b = blockOfNormalized[index], let act = blocks[b].activation, act.saturates, act != .tanh {
             pending?[b].saturatedFraction = v.value.moments(beyond: options.saturationThreshold).beyondFraction
         } else if let b = blockOfActivation[index], let act = blocks[b].activation {
-            // |z| > t ⇔ |tanh z| > tanh t, so one pass over h serves both statistics.
-            let beyond = act == .tanh ? tanhSaturation : .infinity
-            let s = v.value.moments(beyond: beyond)
-            recordActivation(b, s)
-            if act == .tanh { pending?[b].saturatedFraction = s.beyondFraction }
+            if blocks[b].normalizedBoundary == nil && tape.isRecording {
+                // Measured by the activation's backward sweep, read with δ (above).
+                deferredActivation[b] = v.value
+            } else {
+                // |z| > t ⇔ |tanh z| > tanh t, so one pass over h serves both statistics.
+                let s = v.value.moments(beyond: act == .tanh ? tanhSaturation : .infinity)
+                recordActivation(b, s)
+                if act == .tanh { pending?[b].saturatedFraction = s.beyondFraction }
+            }
             if act.canDie { pending?[b].deadFraction = deadFraction(v.value) }
         }
     }

@@ -134,7 +134,8 @@ enum BenchWorkload: String, CaseIterable {
         var groupRatios: [Double] = []
         for g in 0..<groups { groupRatios.append((b[2 * g] + b[2 * g + 1]) / (a[2 * g] + a[2 * g + 1])) }
         let pairedPct = (median(groupRatios) - 1) * 100
-        // The probe's own CPU time: its callbacks plus what measuring the update added to the optimizer.
+        // The probe's own CPU time: its callbacks plus what measuring the update added to the
+        // optimizer (what the activation ops measure for it inside their sweep is not separable).
         let probeAlone = probe.busySeconds / Double(updates[1]) + (updateSeconds[1] / Double(updates[1]) - updateSeconds[0] / Double(updates[0]))
         return BenchResult(["workload": rawValue, "framework": "gradlab", "threads": threads, "steps": blockSteps * groups * 4,
                             "w1_ms_per_step": ma * 1000, "w4_ms_per_step": mb * 1000, "ms_per_step": mb * 1000, "steps_per_s": 1 / mb,

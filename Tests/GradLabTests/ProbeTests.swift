@@ -31,6 +31,47 @@ final class ProbeTests: XCTestCase {
         XCTAssertEqual(r.layers.last!.gradNorm, model.parameter(named: "layers.4.weight")!.grad!.norm, accuracy: 1e-5)
     }
 
+    /// Activation statistics and ‖δ‖ measured inside the activation's backward sweep equal
+    /// separate passes over h and over δ, bit for bit, for tanh (saturation counted) and ReLU; and
+    /// the activation op's gradient is the same with and without the measuring.
+    func testStatisticsMeasuredInTheActivationSweepEqualSeparatePasses() throws {
+        for kind in [ActivationKind.tanh, .relu] {
+            var rng = SeededRandom(seed: 6)
+            // 300 × 61: several 4096-element chunks and a ragged tail.
+            let model = Sequential<Float>.mlp(inputs: 5, width: 61, depth: 3, outputs: 3, activation: kind, initializer: .heNormal(gain: 1), rng: &rng)
+            let data: Dataset<Float> = SyntheticData.teacherStudent(samples: 300, inputs: 5, outputs: 3, seed: 7)
+            let trainer = Trainer(model: model, optimizer: Optimizer(SGD(), schedule: .constant(0.01), parameters: model.namedParameters), batchSize: 300, seed: 0)
+            let probe = try Probe(model: model, options: Probe.Options())
+            let r = probe.measureOnce(trainer: trainer, batch: data)
+            // The same pass by hand: h and δ from hooks, then separate reductions.
+            let tape = Tape<Float>()
+            var outs: [Int: Var<Float>] = [:]
+            model.boundaryObservers.append { i, v in outs[i] = v }
+            defer { model.boundaryObservers.removeLast() }
+            let (loss, _) = trainer.loss(data, tape: tape)
+            let grads = tape.backward(from: loss)
+            let threshold = kind == .tanh ? Foundation.tanh(probe.options.saturationThreshold) : .infinity
+            for (b, layer) in r.layers.enumerated().dropLast() {
+                let z = try XCTUnwrap(outs[2 * b]), h = try XCTUnwrap(outs[2 * b + 1])
+                let hs = h.value.moments(beyond: threshold)
+                XCTAssertEqual(layer.activationMean, hs.mean, "\(kind) layer \(b + 1)")
+                XCTAssertEqual(layer.activationStd, hs.std)
+                if kind == .tanh { XCTAssertEqual(layer.saturatedFraction, hs.beyondFraction) }
+                let dz = try XCTUnwrap(grads[z])
+                XCTAssertEqual(layer.deltaNorm, dz.moments(sumOfSquaresOnly: true).norm)
+                XCTAssertGreaterThan(layer.deltaNorm, 0)
+                // The measured gradient is the plain one.
+                var measured: ActivationGradientStatistics?
+                tape.activationStatistics = ActivationStatisticsRequest(threshold: { _ in threshold }, report: { _, s, _ in measured = s })
+                let t2 = Tape<Float>(); t2.activationStatistics = tape.activationStatistics
+                let z2 = t2.variable(z.value), h2 = z2.activation(kind)
+                let g2 = try XCTUnwrap(t2.backward(from: h2, seed: try XCTUnwrap(grads[h]))[z2])
+                XCTAssertEqual(g2, dz)
+                XCTAssertEqual(measured?.inputGradient.sumOfSquares, dz.moments(sumOfSquaresOnly: true).sumOfSquares)
+            }
+        }
+    }
+
     /// Jacobi eigenvalue iteration on a symmetric matrix (test oracle for singular values).
     func eigenvalues(_ a: [[Double]]) -> [Double] {
         var m = a

@@ -20,6 +20,9 @@ public final class Tape<S: Scalar> {
     /// Called with each parameter's gradient from this tape as soon as it is complete (while it
     /// is still in cache), before it is added to `Parameter.grad`.
     public var parameterGradientObservers: [(Parameter<S>, Tensor<S>) -> Void] = []
+    /// Set by probes: activation ops then measure their output and the gradient they pass down
+    /// while computing it (one sweep over data in cache) and report them with their input's node.
+    public var activationStatistics: ActivationStatisticsRequest?
     /// When false, ops compute values only (evaluation); nothing is recorded.
     public var isRecording: Bool
     /// Training mode: dropout is active.
@@ -96,6 +99,17 @@ public final class Tape<S: Scalar> {
             nodes[id].backward = nil
         }
         return Gradients(values: grads)
+    }
+}
+
+/// What a probe asks activation ops to measure during backward (see `Tape.activationStatistics`).
+public struct ActivationStatisticsRequest {
+    /// |y| beyond this is counted, per activation kind.
+    public var threshold: (ActivationKind) -> Double
+    /// (input node, statistics, storage address of the gradient passed to the input).
+    public var report: (Int, ActivationGradientStatistics, UnsafeRawPointer?) -> Void
+    public init(threshold: @escaping (ActivationKind) -> Double, report: @escaping (Int, ActivationGradientStatistics, UnsafeRawPointer?) -> Void) {
+        self.threshold = threshold; self.report = report
     }
 }
 

@@ -19,6 +19,9 @@ public struct Tensor<S: Scalar>: Equatable, CustomStringConvertible {
         self.init(shape: shape, scalars: Array(repeating: value, count: shape.reduce(1, *)))
     }
     public init(zeros shape: [Int]) { self.init(shape: shape, repeating: 0) }
+    /// Where the storage lives: an identity, to tell whether two tensors share one buffer (never
+    /// dereference it).
+    public var storageAddress: UnsafeRawPointer? { scalars.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
     public init(_ value: S) { self.init(shape: [], scalars: [value]) }
     /// A matrix from rows (all the same length).
     public init(_ rows: [[S]]) {

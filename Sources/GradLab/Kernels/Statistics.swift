@@ -96,27 +96,113 @@ private func summaryChunk(_ base: UnsafePointer<Float>, _ count: Int, _ limit: I
     return s
 }
 
+/// Statistics an activation op measures while it computes its gradient: moments of its output y
+/// (|y| > threshold counted) and Σdx² of the gradient it passes down, each 4096-element chunk
+/// summarized right after it is written, while it is in cache. Bit-identical to `moments` of the
+/// whole buffers.
+public struct ActivationGradientStatistics: Sendable {
+    public var output: BufferSummary
+    public var inputGradient: BufferSummary
+}
+
+/// dx = dy · φ'(x, y) with `ActivationGradientStatistics` measured in the same sweep.
+func activationBackwardMeasured(_ kind: ActivationKind, x: UnsafeBufferPointer<Float>, y: UnsafeBufferPointer<Float>,
+                                dy: UnsafeBufferPointer<Float>, dx: UnsafeMutableBufferPointer<Float>,
+                                beyond threshold: Double) -> ActivationGradientStatistics {
+    guard let xb = x.baseAddress, let yb = y.baseAddress, let gb = dy.baseAddress, let db = dx.baseAddress, dx.count > 0 else {
+        return ActivationGradientStatistics(output: BufferSummary(), inputGradient: BufferSummary())
+    }
+    let counting = threshold < Double(Float.greatestFiniteMagnitude)
+    let limit = Int32(bitPattern: Float(Swift.min(threshold, Double(Float.greatestFiniteMagnitude))).bitPattern & 0x7FFF_FFFF)
+    var output = BufferSummary(), gradient = BufferSummary()
+    forEachChunk(dx.count, { lo, hi in
+        if kind == .tanh { return tanhBackwardChunk(yb + lo, gb + lo, db + lo, hi - lo, counting ? limit : nil) }
+        VectorMath.backwardRange(kind, xb + lo, yb + lo, gb + lo, db + lo, hi - lo)
+        return (momentsChunk(yb + lo, hi - lo, counting ? limit : nil, false), momentsChunk(db + lo, hi - lo, nil, true))
+    }, merge: { output.merge($0.0); gradient.merge($0.1) })
+    output.nonFinite = (output.sum + output.sumOfSquares).isFinite ? 0 : 1
+    gradient.nonFinite = gradient.sumOfSquares.isFinite ? 0 : 1
+    return ActivationGradientStatistics(output: output, inputGradient: gradient)
+}
+
+/// tanh's dx = dy·(1 − y²) and both chunk summaries in one loop, so the reductions hide under the
+/// loads and stores. The arithmetic (accumulators, their order, the scalar tail) is exactly
+/// `momentsChunk`'s on y and on dx, and dx is exactly `VectorMath.backwardRange`'s.
+@inline(__always)
+private func tanhBackwardChunk(_ yb: UnsafePointer<Float>, _ gb: UnsafePointer<Float>, _ db: UnsafeMutablePointer<Float>,
+                               _ count: Int, _ limit: Int32?) -> (BufferSummary, BufferSummary) {
+    typealias I = SIMD16<Int32>
+    typealias V = SIMD16<Float>
+    let one = V(repeating: 1), signMask = I(repeating: 0x7FFF_FFFF), ones = I(repeating: 1)
+    let lim = I(repeating: limit ?? 0), shift = I(repeating: 31)
+    var sum = V(), sq = V(), vbeyond = I(), dq = V(), dq2 = V()
+    @inline(__always) func output(_ v: V) {
+        if limit != nil { vbeyond &+= ((lim &- (unsafeBitCast(v, to: I.self) & signMask)) &>> shift) & ones }
+        sum += v; sq = sq.addingProduct(v, v)
+    }
+    @inline(__always) func gradient(_ i: Int) -> V {
+        let v = UnsafeRawPointer(yb + i).loadUnaligned(as: V.self), g = UnsafeRawPointer(gb + i).loadUnaligned(as: V.self)
+        let d = g * (one - v * v)
+        UnsafeMutableRawPointer(db + i).storeBytes(of: d, as: V.self)
+        output(v)
+        return d
+    }
+    var i = 0
+    while i + 32 <= count {
+        let d = gradient(i), e = gradient(i + 16)
+        dq = dq.addingProduct(d, d); dq2 = dq2.addingProduct(e, e)
+        i += 32
+    }
+    dq += dq2
+    while i + 16 <= count { let d = gradient(i); dq = dq.addingProduct(d, d); i += 16 }
+    var y = BufferSummary(), dx = BufferSummary()
+    y.count = count; dx.count = count
+    var ts = 0.0, tq = 0.0, td = 0.0
+    while i < count {
+        let v = yb[i], d = gb[i] * (1 - v * v)
+        db[i] = d
+        ts += Double(v); tq += Double(v) * Double(v); td += Double(d) * Double(d)
+        if let limit, Int32(bitPattern: v.bitPattern & 0x7FFF_FFFF) > limit { y.beyond += 1 }
+        i += 1
+    }
+    y.beyond += Int(vbeyond.wrappedSum())
+    y.sum = Double(sum.sum()) + ts; y.sumOfSquares = Double(sq.sum()) + tq
+    dx.sumOfSquares = Double(dq.sum()) + td
+    return (y, dx)
+}
+
 /// Applies `chunk` to consecutive 4096-element chunks — spread over the worker pool when the
 /// buffer is large — and merges the partial results in chunk order, so the summary is
 /// bit-identical on any number of threads.
 private func chunked(_ count: Int, _ chunk: (Int, Int) -> BufferSummary) -> BufferSummary {
+    var s = BufferSummary()
+    forEachChunk(count, chunk, merge: { s.merge($0) })
+    return s
+}
+
+/// The chunking behind `chunked`, for any partial result; partials live on the stack (the probe
+/// calls this dozens of times per step) and are merged in chunk order.
+private func forEachChunk<T>(_ count: Int, _ chunk: (Int, Int) -> T, merge: (T) -> Void) {
     let size = 4096, n = (count + size - 1) / size
     let pool = WorkerPool.shared
-    // Partial results on the stack: the probe calls this dozens of times per step.
-    return withUnsafeTemporaryAllocation(of: BufferSummary.self, capacity: n) { p in
+    withUnsafeTemporaryAllocation(of: T.self, capacity: n) { p in
         let workers = n >= 8 ? pool.threads : 1
         pool.run(parts: workers) { t in
             for c in (n * t / workers)..<(n * (t + 1) / workers) {
                 (p.baseAddress! + c).initialize(to: chunk(c * size, Swift.min(count, (c + 1) * size)))
             }
         }
-        var s = BufferSummary()
-        for part in p {
-            s.count += part.count; s.sum += part.sum; s.sumOfSquares += part.sumOfSquares; s.sumOfAbs += part.sumOfAbs
-            s.maxAbs = s.maxAbs.isNaN || part.maxAbs.isNaN ? .nan : Swift.max(s.maxAbs, part.maxAbs)
-            s.zeros += part.zeros; s.nonFinite += part.nonFinite; s.beyond += part.beyond
-        }
-        return s
+        for c in 0..<n { merge(p[c]) }
+        p.baseAddress?.deinitialize(count: n)
+    }
+}
+
+extension BufferSummary {
+    /// Adds the summary of the next chunk (in order, so sums are reproducible).
+    mutating func merge(_ part: BufferSummary) {
+        count += part.count; sum += part.sum; sumOfSquares += part.sumOfSquares; sumOfAbs += part.sumOfAbs
+        maxAbs = maxAbs.isNaN || part.maxAbs.isNaN ? .nan : Swift.max(maxAbs, part.maxAbs)
+        zeros += part.zeros; nonFinite += part.nonFinite; beyond += part.beyond
     }
 }
 

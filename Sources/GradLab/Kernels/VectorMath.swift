@@ -93,7 +93,7 @@ enum VectorMath {
         }
     }
 
-    private static func backwardRange(_ kind: ActivationKind, _ xp: UnsafePointer<Float>, _ yp: UnsafePointer<Float>,
+    static func backwardRange(_ kind: ActivationKind, _ xp: UnsafePointer<Float>, _ yp: UnsafePointer<Float>,
                                       _ gp: UnsafePointer<Float>, _ dp: UnsafeMutablePointer<Float>, _ n: Int) {
         switch kind {
         case .tanh: for i in 0..<n { let v = yp[i]; dp[i] = gp[i] * (1 - v * v) }
