@@ -95,6 +95,7 @@ public struct DiagnosisThresholds: Codable, Equatable, Sendable {
     /// Gated cells (LSTM, GRU) learn to open their gates, so at step 0 a through-time decay is
     /// predicted to persist only when at least this fraction of the carry gates is shut (< 0.05).
     public var shutGateFraction = 0.5
+    /// …and in training, with its gates open, the decay must hold this many windows long.
     public var gatedWindows = 4
     /// Trend rules and "unchanged" look at this many consecutive checks.
     public var window = 5

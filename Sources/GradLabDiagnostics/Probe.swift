@@ -56,7 +56,8 @@ public final class Probe {
     /// What activation ops measured during this step's backward, by their input's node, with the
     /// storage of the gradient they passed down (see `Tape.activationStatistics`).
     private var measuredByInput: [Int: (stats: ActivationGradientStatistics, gradient: UnsafeRawPointer?)] = [:]
-    /// Activation outputs whose statistics are left to the backward sweep (kept for the fallback).
+    /// Activation outputs whose statistics are left to the backward sweep (kept for when nothing
+    /// was reported: another probe on the same model owns the tape's request).
     private var deferredActivation: [Int: Tensor<Float>] = [:]
     private var probing = false
     private weak var hookedTape: Tape<Float>?
@@ -235,13 +236,13 @@ public final class Probe {
                 self.timed {
                     // The activation op measured δ while computing it, unless other consumers
                     // added to it (then the gradient is another buffer).
-                    let measured = self.measuredByInput[id].flatMap { $0.gradient == g.storageAddress ? $0.stats : nil }
-                    let d = measured?.inputGradient ?? g.moments(sumOfSquaresOnly: true)
+                    let measured = self.measuredByInput[id]
+                    let d = measured.flatMap { $0.gradient == g.storageAddress ? $0.stats.inputGradient : nil } ?? g.moments(sumOfSquaresOnly: true)
                     self.pending?[b].deltaNorm = d.norm
                     self.pending?[b].deltaNonFinite = d.nonFinite
                     if let h = self.deferredActivation[b] {
                         let act = self.blocks[b].activation
-                        let s = self.measuredByInput[id]?.stats.output ?? h.moments(beyond: act == .tanh ? self.tanhSaturation : .infinity)
+                        let s = measured?.stats.output ?? h.moments(beyond: act == .tanh ? self.tanhSaturation : .infinity)
                         self.recordActivation(b, s)
                         if act == .tanh { self.pending?[b].saturatedFraction = s.beyondFraction }
                     }

@@ -72,6 +72,25 @@ final class ProbeTests: XCTestCase {
         }
     }
 
+    /// Two probes on one trainer: the second gets nothing from the activation sweep (the first
+    /// owns the tape's request) and measures with separate passes; both see the same numbers.
+    func testTwoProbesOnOneTrainerAgree() throws {
+        var rng = SeededRandom(seed: 9)
+        let model = Sequential<Float>.mlp(inputs: 5, width: 40, depth: 3, outputs: 3, activation: .tanh, initializer: .heNormal(gain: 1), rng: &rng)
+        let data: Dataset<Float> = SyntheticData.teacherStudent(samples: 120, inputs: 5, outputs: 3, seed: 7)
+        let trainer = Trainer(model: model, optimizer: Optimizer(SGD(), schedule: .constant(0.01), parameters: model.namedParameters), batchSize: 120, seed: 0)
+        let a = try Probe(model: model), b = try Probe(model: model)
+        a.attach(to: trainer); b.attach(to: trainer)
+        _ = trainer.step(data, epoch: 0)
+        let (la, lb) = (try XCTUnwrap(a.steps.last).layers, try XCTUnwrap(b.steps.last).layers)
+        XCTAssertEqual(la.count, lb.count)
+        for (x, y) in zip(la, lb) {
+            XCTAssertEqual(x.deltaNorm, y.deltaNorm); XCTAssertGreaterThan(x.deltaNorm, 0)
+            XCTAssertEqual(x.activationMean, y.activationMean); XCTAssertEqual(x.activationStd, y.activationStd)
+            XCTAssertEqual(x.saturatedFraction, y.saturatedFraction)
+        }
+    }
+
     /// Jacobi eigenvalue iteration on a symmetric matrix (test oracle for singular values).
     func eigenvalues(_ a: [[Double]]) -> [Double] {
         var m = a

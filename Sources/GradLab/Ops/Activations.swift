@@ -11,13 +11,10 @@ extension Var {
         }
         let out = Tensor(shape: x.shape, scalars: y)
         return tape.record(out, inputs: [self]) { g, put in
-            if let request = self.tape.activationStatistics,
-               let (dx, stats) = measuredActivationGradient(kind, x: x, y: out, dy: g, beyond: request.threshold(kind)) {
-                request.report(self.id, stats, dx.storageAddress)
-                put(self.id, dx)
-            } else {
-                put(self.id, activationGradient(kind, x: x, y: out, dy: g))
-            }
+            let request = self.tape.activationStatistics
+            let (dx, stats) = activationGradient(kind, x: x, y: out, dy: g, measuring: request?.threshold(kind))
+            if let request, let stats { request.report(self.id, stats, dx.storageAddress) }
+            put(self.id, dx)
         }
     }
 
@@ -29,34 +26,26 @@ extension Var {
     public func relu() -> Var { activation(.relu) }
 }
 
-/// `activationGradient` with the statistics a probe asked for, measured in the same sweep
-/// (Float only; nil otherwise).
-func measuredActivationGradient<S: Scalar>(_ kind: ActivationKind, x: Tensor<S>, y: Tensor<S>, dy: Tensor<S>,
-                                           beyond: Double) -> (Tensor<S>, ActivationGradientStatistics)? {
-    guard let xf = x as? Tensor<Float>, let yf = y as? Tensor<Float>, let gf = dy as? Tensor<Float> else { return nil }
-    var stats: ActivationGradientStatistics?
-    let dx = [Float](unsafeUninitializedCapacity: xf.count) { dp, count in
-        xf.scalars.withUnsafeBufferPointer { xp in yf.scalars.withUnsafeBufferPointer { yp in
-            gf.scalars.withUnsafeBufferPointer { gp in stats = activationBackwardMeasured(kind, x: xp, y: yp, dy: gp, dx: dp, beyond: beyond) }
-        } }
-        count = xf.count
-    }
-    return (Tensor<Float>(shape: x.shape, scalars: dx) as! Tensor<S>, stats!)
-}
-
-/// dx = dy · φ'(x, y), element-wise.
+/// dx = dy · φ'(x, y), element-wise. With `measuring` (a probe's request, see
+/// `Tape.activationStatistics`), the Float path also measures y's moments (|y| beyond it counted)
+/// and Σdx² in the same sweep.
 @_specialize(where S == Float)
-func activationGradient<S: Scalar>(_ kind: ActivationKind, x: Tensor<S>, y: Tensor<S>, dy: Tensor<S>) -> Tensor<S> {
+func activationGradient<S: Scalar>(_ kind: ActivationKind, x: Tensor<S>, y: Tensor<S>, dy: Tensor<S>,
+                                   measuring threshold: Double? = nil) -> (Tensor<S>, ActivationGradientStatistics?) {
     if let xf = x as? Tensor<Float>, let yf = y as? Tensor<Float>, let gf = dy as? Tensor<Float> {
+        var stats: ActivationGradientStatistics?
         let dx = [Float](unsafeUninitializedCapacity: xf.count) { dp, count in
             xf.scalars.withUnsafeBufferPointer { xp in yf.scalars.withUnsafeBufferPointer { yp in
-                gf.scalars.withUnsafeBufferPointer { gp in VectorMath.activationBackward(kind, x: xp, y: yp, dy: gp, dx: dp) }
+                gf.scalars.withUnsafeBufferPointer { gp in
+                    if let threshold { stats = activationBackwardMeasured(kind, x: xp, y: yp, dy: gp, dx: dp, beyond: threshold) }
+                    else { VectorMath.activationBackward(kind, x: xp, y: yp, dy: gp, dx: dp) }
+                }
             } }
             count = xf.count
         }
-        return Tensor<Float>(shape: x.shape, scalars: dx) as! Tensor<S>
+        return (Tensor<Float>(shape: x.shape, scalars: dx) as! Tensor<S>, stats)
     }
     var dx = dy
     for i in 0..<dx.count { dx.scalars[i] = dy.scalars[i] * kind.derivative(x: x.scalars[i], y: y.scalars[i]) }
-    return dx
+    return (dx, nil)
 }
