@@ -20,12 +20,13 @@ struct Bench: ParsableCommand {
           gradlab bench                              # all workloads, 1 and 2 threads, a table
           gradlab bench --workload W1 --threads 1 --json
           gradlab bench --workload W5 --backend openblas
+          gradlab bench --workload W5 --sizes 128x256x256:NT,256x256x128:TN   # W1's layer products
         """)
 
     @Option(help: "Workloads, comma-separated: W1, W2, W3, W3P, W4, W5 or their peer names, or 'all'.") var workload = "all"
     @Option(help: "Thread counts, comma-separated.") var threads = "1,2"
     @Option(help: "Timed steps (default: the peer's S).") var steps: Int?
-    @Option(help: "GEMM sizes for W5.") var sizes = "256,512,1024,2048"
+    @Option(help: "GEMM sizes for W5: n (square), or MxNxK with an optional :TN, :NT or :TT (op(A), op(B) transposed), e.g. 128x256x256:NT.") var sizes = "256,512,1024,2048"
     @Option(help: "Matrix-multiply backend: \(Backend.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var backend = "swift"
     @Flag(help: "One JSON object per line with the peer script's keys.") var json = false
     @Flag(help: .hidden) var child = false
@@ -36,10 +37,7 @@ struct Bench: ParsableCommand {
             guard let t = Int(s), t >= 1, t <= 256 else { throw GradLabError.invalid("threads '\(s)' must be a whole number in 1…256") }
             return t
         }
-        let sizeList = try sizes.split(separator: ",").map { s -> Int in
-            guard let n = Int(s), n >= 1, n <= 8192 else { throw GradLabError.invalid("GEMM size '\(s)' must be in 1…8192") }
-            return n
-        }
+        let sizeList = try sizes.split(separator: ",").map { try GemmShape(parsing: String($0)) }
         guard let kind = Backend.Kind(rawValue: backend) else {
             throw GradLabError.invalid("backend '\(backend)' is not known; allowed: \(Backend.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -88,7 +86,7 @@ struct BenchResult {
         String(data: try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), encoding: .utf8)!
     }
     var tableRow: String {
-        let w = (fields["workload"] as? String ?? "?").padding(toLength: 18, withPad: " ", startingAt: 0)
+        let w = (fields["workload"] as? String ?? "?").padding(toLength: 24, withPad: " ", startingAt: 0)
         let t = fields["threads"] as? Int ?? 0
         let rss = String(format: "peak RSS %5.1f MB", fields["peak_rss_mb"] as? Double ?? 0)
         if let o = fields["overhead_pct"] as? Double {

@@ -19,7 +19,7 @@ enum BenchWorkload: String, CaseIterable {
         }
     }
 
-    func run(threads: Int, steps: Int?, sizes: [Int]) throws -> [BenchResult] {
+    func run(threads: Int, steps: Int?, sizes: [GemmShape]) throws -> [BenchResult] {
         switch self {
         case .w1: return [mlp(threads: threads, width: 256, depth: 20, batch: 128, activation: .tanh, steps: steps ?? 200, flops: 0.967e9)]
         case .w2: return [mlp(threads: threads, width: 64, depth: 100, batch: 64, activation: .relu, steps: steps ?? 200, flops: 0.157e9)]
@@ -31,7 +31,7 @@ enum BenchWorkload: String, CaseIterable {
         case .w4:
             let (model, pool) = w1Setup()
             return [try paired(threads: threads, model: model, pool: pool, rule: SGD(), lr: 0.01, blockSteps: steps ?? 10, groups: 40, warmup: 20)]
-        case .w5: return sizes.map { gemm(n: $0, threads: threads) }
+        case .w5: return sizes.map { gemm($0, threads: threads) }
         }
     }
 
@@ -146,15 +146,16 @@ enum BenchWorkload: String, CaseIterable {
                             "peak_rss_mb": peakRSSMB(), "backend": "\(Backend.current)"])
     }
 
-    /// W5: C = A·B, square n×n, A, B ~ N(0,1), C preallocated; best of 7 trials, each repeating
-    /// the call max(1, ⌊0.25 s / t_single⌋) times; 3 untimed calls first. GFLOP/s = 2n³/t.
-    private func gemm(n: Int, threads: Int) -> BenchResult {
+    /// W5: C = op(A)·op(B) [m×n], A, B ~ N(0,1), C preallocated; best of 7 trials, each repeating
+    /// the call max(1, ⌊0.25 s / t_single⌋) times; 3 untimed calls first. GFLOP/s = 2mnk/t.
+    private func gemm(_ s: GemmShape, threads: Int) -> BenchResult {
         var rng = SeededRandom(seed: 0)
-        let a = Tensor<Float>.normal([n, n], rng: &rng), b = Tensor<Float>.normal([n, n], rng: &rng)
-        var c = [Float](repeating: 0, count: n * n)
+        let a = Tensor<Float>.normal([s.m * s.k], rng: &rng), b = Tensor<Float>.normal([s.k * s.n], rng: &rng)
+        var c = [Float](repeating: 0, count: s.m * s.n)
         let best: Double = a.scalars.withUnsafeBufferPointer { pa in b.scalars.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-            func call() { Float.gemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: pa.baseAddress!, lda: n,
-                                     b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n) }
+            func call() { Float.gemm(transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, alpha: 1, a: pa.baseAddress!,
+                                     lda: s.transA ? s.m : s.k, b: pb.baseAddress!, ldb: s.transB ? s.k : s.n,
+                                     beta: 0, c: pc.baseAddress!, ldc: s.n) }
             for _ in 0..<3 { call() }
             var t = now(); call(); let single = now() - t
             let reps = Swift.max(1, Int(0.25 / Swift.max(single, 1e-9)))
@@ -166,8 +167,31 @@ enum BenchWorkload: String, CaseIterable {
             }
             return best
         } } }
-        return BenchResult(["workload": "gemm-n\(n)", "framework": "gradlab", "threads": threads, "n": n,
-                            "gflops": 2 * Double(n * n * n) / best / 1e9, "ms_per_step": best * 1000, "steps_per_s": 1 / best,
-                            "peak_rss_mb": peakRSSMB(), "backend": "\(Backend.current)"])
+        var r: [String: Any] = ["workload": s.name, "framework": "gradlab", "threads": threads,
+                                "gflops": 2 * Double(s.m * s.n * s.k) / best / 1e9, "ms_per_step": best * 1000, "steps_per_s": 1 / best,
+                                "peak_rss_mb": peakRSSMB(), "backend": "\(Backend.current)"]
+        if s.isSquare { r["n"] = s.n }
+        return BenchResult(r)
     }
+}
+
+/// One W5 product: square n (the peer's `gemm-n<n>`) or m×n×k with op(A)/op(B) transposed or not.
+struct GemmShape {
+    let m: Int, n: Int, k: Int, transA: Bool, transB: Bool
+
+    init(parsing text: String) throws {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        let dims = parts[0].split(separator: "x").map { Int($0) }
+        let ops = parts.count > 1 ? parts[1].uppercased() : "NN"
+        guard dims.count == 1 || dims.count == 3, dims.allSatisfy({ $0 != nil && (1...8192).contains($0!) }),
+              ["NN", "NT", "TN", "TT"].contains(ops) else {
+            throw GradLabError.invalid("GEMM size '\(text)' must be n or MxNxK (each in 1…8192), optionally followed by :NN, :NT, :TN or :TT")
+        }
+        let d = dims.map { $0! }
+        (m, n, k) = d.count == 1 ? (d[0], d[0], d[0]) : (d[0], d[1], d[2])
+        transA = ops.first == "T"; transB = ops.last == "T"
+    }
+
+    var isSquare: Bool { m == n && n == k && !transA && !transB }
+    var name: String { isSquare ? "gemm-n\(n)" : "gemm-\(m)x\(n)x\(k)-\(transA ? "T" : "N")\(transB ? "T" : "N")" }
 }

@@ -29,7 +29,7 @@ final class ReferenceValueTests: XCTestCase {
         // The vectorized Float kernels against the Double formulas on a dense grid, including the
         // branch points of the tanh approximation and extreme inputs.
         var xs: [Float] = stride(from: -30.0, through: 30.0, by: 0.0137).map { Float($0) }
-        xs += [0, 1e-8, -1e-8, 0.2999, 0.3, 0.3001, -0.3, 88, -88, 100, -100, 1e-30]
+        xs += [0, 1e-8, -1e-8, 3.999e-4, 4e-4, 4.001e-4, -4e-4, 0.2999, 0.3, 0.3001, -0.3, 7.9053, 7.906, -7.906, 88, -88, 100, -100, 1e-30]
         let t = Tensor<Float>(xs)
         for kind in ActivationKind.allCases {
             let fast = Tape<Float>().constant(t).activation(kind).value
@@ -38,6 +38,9 @@ final class ReferenceValueTests: XCTestCase {
                 let tol = 4e-7 * max(1, abs(ref)) + (kind == .gelu || kind == .softplus ? 1e-6 : 0)
                 XCTAssertEqual(Double(fast.scalars[i]), ref, accuracy: tol, "\(kind)(\(x))")
             }
+            // A NaN stays NaN (the probe must see it), whatever clamps the approximation uses.
+            let nan = Tape<Float>().constant(Tensor<Float>([.nan, 1, .nan])).activation(kind).value.scalars
+            XCTAssertTrue(nan[0].isNaN && nan[2].isNaN, "\(kind)(NaN) = \(nan)")
         }
     }
 

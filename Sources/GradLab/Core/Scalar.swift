@@ -15,6 +15,10 @@ where Self.RawSignificand: FixedWidthInteger {
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
     /// y[i] = f(x[i]) for an activation; fast vectorized for Float.
     static func activate(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Self>, _ y: UnsafeMutableBufferPointer<Self>)
+    /// tanh and the logistic sigmoid of one element, by the formulas `activate` uses, for fused
+    /// loops (an LSTM cell) that the compiler vectorizes for Float.
+    static func tanhElement(_ x: Self) -> Self
+    static func sigmoidElement(_ x: Self) -> Self
     /// Name used in safetensors headers ("F32", "F64").
     static var safetensorsDType: String { get }
 }
@@ -30,6 +34,8 @@ extension Double: Scalar {
     public static func activate(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Double>, _ y: UnsafeMutableBufferPointer<Double>) {
         for i in 0..<x.count { y[i] = kind.reference(x[i]) }
     }
+    public static func tanhElement(_ x: Double) -> Double { ActivationKind.tanh.reference(x) }
+    public static func sigmoidElement(_ x: Double) -> Double { ActivationKind.sigmoid.reference(x) }
     public static var safetensorsDType: String { "F64" }
 }
 
@@ -44,5 +50,7 @@ extension Float: Scalar {
     public static func activate(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
         VectorMath.activate(kind, x, y)
     }
+    @inline(__always) public static func tanhElement(_ x: Float) -> Float { VectorMath.tanh(x) }
+    @inline(__always) public static func sigmoidElement(_ x: Float) -> Float { VectorMath.sigmoid(x) }
     public static var safetensorsDType: String { "F32" }
 }

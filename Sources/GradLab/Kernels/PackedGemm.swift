@@ -3,12 +3,10 @@
 /// C[m×n] = α·op(A)·op(B) + β·C, row-major. Loops, outer to inner: columns of C in blocks of
 /// `nc` (packed B panel, kept in L3) → depth in blocks of `kc` → rows in blocks of `mc` (the A
 /// block, kept in L2) → `nr`-column micro-panels of B (L1) → `mr`-row strips of A → the register-
-/// tiled micro-kernel: 8×32 with 16-lane vectors on AVX-512 (16 accumulators of its 32 registers),
-/// 6×16 with 8-lane vectors elsewhere (12 of 16 registers).
+/// tiled micro-kernel (`tile`).
 /// B is packed (transposes become free, edges are zero-padded). A is read in place through a
 /// row and a column stride — the micro-kernel only broadcasts single elements of A, so packing
-/// it would buy nothing but cost a pass over A, which dominates small products (64×64×64);
-/// only a ragged last strip (< mr rows) is copied, zero-padded, into a buffer.
+/// it would buy nothing but cost a pass over A, which dominates small products (64×64×64).
 ///
 /// Threads split the columns of C; every element of C is computed by the same instruction
 /// sequence whatever the thread count, so results are bit-identical on 1 or many threads.
@@ -37,6 +35,7 @@ enum PackedGemm {
                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
         if k == 0 || alpha == 0 { scale(c, m: m, n: n, ldc: ldc, by: beta); return }
+        if n <= 4 { skinny(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return }
         let pool = WorkerPool.shared
         while buffers.count < pool.threads { buffers.append(Buffers()) }
         // Split columns into 16-aligned chunks when the product is big enough to pay for waking.
@@ -52,6 +51,66 @@ enum PackedGemm {
         pool.run(parts: parts) { t in
             let j0 = min(n, panels * t / parts * nr), j1 = min(n, panels * (t + 1) / parts * nr)
             if j1 > j0 { serial(transA, transB, m, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc, buffers[t]) }
+        }
+    }
+
+    /// Products with at most 4 columns (an LSTM's 2-feature input side), where a register tile
+    /// would be mostly padding: with op(A)'s rows contiguous each output is a dot product (op(B)'s
+    /// columns gathered first); with op(A) transposed, one axpy sweep per depth step along A's
+    /// contiguous rows. One thread: these are memory-bound passes over A.
+    private static func skinny(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                               _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                               _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        func opB(_ p: Int, _ j: Int) -> Float { transB ? b[j * ldb + p] : b[p * ldb + j] }
+        func put(_ i: Int, _ j: Int, _ v: Float) {
+            let x = alpha * v
+            c[i * ldc + j] = beta == 0 ? x : x + beta * c[i * ldc + j]
+        }
+        if transA {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: n * m) { acc in
+                let t = acc.baseAddress!
+                t.initialize(repeating: 0, count: n * m)
+                for p in 0..<k {
+                    let row = a + p * lda
+                    for j in 0..<n {
+                        let s = opB(p, j), out = t + j * m
+                        for i in 0..<m { out[i] = out[i].addingProduct(row[i], s) }
+                    }
+                }
+                for i in 0..<m { for j in 0..<n { put(i, j, t[j * m + i]) } }
+            }
+            return
+        }
+        // Four gathered columns (the unused ones zero), two vectors each: eight independent chains.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * k) { cols in
+            let t = cols.baseAddress!
+            for j in 0..<4 { for p in 0..<k { t[j * k + p] = j < n ? opB(p, j) : 0 } }
+            let w = V.scalarCount
+            func load(_ q: UnsafePointer<Float>) -> V { UnsafeRawPointer(q).loadUnaligned(as: V.self) }
+            for i in 0..<m {
+                let row = a + i * lda
+                var s0 = V(), s1 = V(), s2 = V(), s3 = V(), u0 = V(), u1 = V(), u2 = V(), u3 = V()
+                var p = 0
+                while p + 2 * w <= k {
+                    let x0 = load(row + p), x1 = load(row + p + w)
+                    s0 = s0.addingProduct(x0, load(t + p)); u0 = u0.addingProduct(x1, load(t + p + w))
+                    s1 = s1.addingProduct(x0, load(t + k + p)); u1 = u1.addingProduct(x1, load(t + k + p + w))
+                    s2 = s2.addingProduct(x0, load(t + 2 * k + p)); u2 = u2.addingProduct(x1, load(t + 2 * k + p + w))
+                    s3 = s3.addingProduct(x0, load(t + 3 * k + p)); u3 = u3.addingProduct(x1, load(t + 3 * k + p + w))
+                    p &+= 2 * w
+                }
+                var r0 = (s0 + u0).sum(), r1 = (s1 + u1).sum(), r2 = (s2 + u2).sum(), r3 = (s3 + u3).sum()
+                while p < k {
+                    let x = row[p]
+                    r0 = r0.addingProduct(x, t[p]); r1 = r1.addingProduct(x, t[k + p])
+                    r2 = r2.addingProduct(x, t[2 * k + p]); r3 = r3.addingProduct(x, t[3 * k + p])
+                    p &+= 1
+                }
+                put(i, 0, r0)
+                if n > 1 { put(i, 1, r1) }
+                if n > 2 { put(i, 2, r2) }
+                if n > 3 { put(i, 3, r3) }
+            }
         }
     }
 
@@ -120,8 +179,8 @@ enum PackedGemm {
             var pc = 0
             while pc < k {
                 let kb = min(kc, k - pc)
-                packB(transB, b, ldb, pc, kb, jc, nb, buf.b)
                 let accumulate = pc > 0 || beta != 0
+                packB(transB, b, ldb, pc, kb, jc, nb, buf.b)
                 var ic = 0
                 while ic < m {
                     let mb = min(mc, m - ic)
@@ -134,37 +193,34 @@ enum PackedGemm {
         }
     }
 
-    /// Packs op(B)[pc..<pc+kb, jc..<jc+nb] as 16-column strips, depth-major within a strip.
+    /// Packs op(B)[pc..<pc+kb, jc..<jc+nb] as `nr`-column strips, depth-major within a strip.
     @inline(__always)
     private static func packB(_ trans: Bool, _ b: UnsafePointer<Float>, _ ldb: Int, _ pc: Int, _ kb: Int,
                               _ jc: Int, _ nb: Int, _ out: UnsafeMutablePointer<Float>) {
-        var dst = out
-        var j0 = 0
-        while j0 < nb {
-            let cols = min(nr, nb - j0)
-            if trans {
-                // op(B)(p, j) = b[j*ldb + p]: read `nr` source rows side by side, write contiguously.
-                let src = b + (jc + j0) * ldb + pc
-                if cols == nr {
-                    // Source rows outer: contiguous reads, unchecked index arithmetic (the checked
-                    // form kept this loop scalar and made it ~10% of a W1 step).
-                    for jj in 0..<nr {
-                        let s = src + jj &* ldb, d = dst + jj
-                        for p in 0..<kb { d[p &* nr] = s[p] }
-                    }
-                } else {
-                    for p in 0..<kb { for jj in 0..<nr { dst[p * nr + jj] = jj < cols ? src[jj * ldb + p] : 0 } }
-                }
-            } else if cols == nr {
-                for p in 0..<kb { (dst + p * nr).update(from: b + (pc + p) * ldb + jc + j0, count: nr) }
-            } else {
-                for p in 0..<kb {
-                    let src = b + (pc + p) * ldb + jc + j0
-                    for jj in 0..<nr { dst[p * nr + jj] = jj < cols ? src[jj] : 0 }
+        let full = nb / nr
+        if trans {
+            // op(B)(p, j) = b[j·ldb + p]: source rows outer, contiguous reads, unchecked index
+            // arithmetic (the checked form kept this loop scalar and made it ~10% of a W1 step).
+            for s in 0..<full {
+                let dst = out + s &* nr &* kb
+                for jj in 0..<nr {
+                    let src = b + ((jc &+ s &* nr &+ jj) &* ldb &+ pc), d = dst + jj
+                    for p in 0..<kb { d[p &* nr] = src[p] }
                 }
             }
-            dst += nr * kb
-            j0 &+= nr
+        } else if full > 0 {
+            // Row by row: each source row is read once, in memory order.
+            for p in 0..<kb {
+                let src = b + ((pc &+ p) &* ldb &+ jc), dst = out + p &* nr
+                for s in 0..<full { (dst + s &* nr &* kb).update(from: src + s &* nr, count: nr) }
+            }
+        }
+        let cols = nb - full * nr
+        if cols > 0 {     // a ragged last strip, zero-padded
+            let dst = out + full * nr * kb, j0 = jc + full * nr
+            for p in 0..<kb {
+                for jj in 0..<nr { dst[p * nr + jj] = jj >= cols ? 0 : trans ? b[(j0 + jj) * ldb + pc + p] : b[(pc + p) * ldb + j0 + jj] }
+            }
         }
     }
 
@@ -173,15 +229,16 @@ enum PackedGemm {
                                     _ alpha: Float, _ pb: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                     _ accumulate: Bool, _ buf: Buffers) {
         // Wide products (many B strips to amortize it over) get A packed into contiguous strips:
-        // rows of a large row-major A sit 4 KiB or more apart and alias in L1. Otherwise only a
-        // ragged last strip is copied, zero-padded, so the kernel can read mr full rows.
+        // rows of a large row-major A sit 4 KiB or more apart and alias in L1. Otherwise A is read
+        // in place; a ragged last strip (< mr rows) gets a kernel with that many rows.
         let packAll = nb >= 512
-        let fullRows = packAll ? 0 : mb - mb % mr
-        var i0 = fullRows
-        while i0 < mb {
-            let rows = min(mr, mb - i0), src = a + i0 * rs, dst = buf.a + (i0 - fullRows) * kb
-            for p in 0..<kb { for r in 0..<mr { dst[p * mr + r] = r < rows ? src[r * rs + p * cs] : 0 } }
-            i0 &+= mr
+        if packAll {
+            var i0 = 0
+            while i0 < mb {
+                let rows = min(mr, mb - i0), src = a + i0 * rs, dst = buf.a + i0 * kb
+                for p in 0..<kb { for r in 0..<mr { dst[p * mr + r] = r < rows ? src[r * rs + p * cs] : 0 } }
+                i0 &+= mr
+            }
         }
         var j = 0
         while j < nb {
@@ -190,11 +247,11 @@ enum PackedGemm {
             var i = 0
             while i < mb {
                 let rows = min(mr, mb - i)
-                let (aStrip, srs, scs) = i < fullRows ? (a + i * rs, rs, cs) : (UnsafePointer(buf.a + (i - fullRows) * kb), 1, mr)
-                if rows == mr && cols == nr {
-                    microKernel(kb, aStrip, srs, scs, bStrip, alpha, c + i * ldc + j, ldc, accumulate)
+                let (aStrip, srs, scs) = packAll ? (UnsafePointer(buf.a + i * kb), 1, mr) : (a + i * rs, rs, cs)
+                if cols == nr {
+                    microKernel(rows: rows, kb, aStrip, srs, scs, bStrip, alpha, c + i * ldc + j, ldc, accumulate)
                 } else {
-                    microKernel(kb, aStrip, srs, scs, bStrip, alpha, buf.c, nr, false)
+                    microKernel(rows: rows, kb, aStrip, srs, scs, bStrip, alpha, buf.c, nr, false)
                     for r in 0..<rows {
                         let dst = c + (i + r) * ldc + j
                         for q in 0..<cols { dst[q] = accumulate ? dst[q] + buf.c[r * nr + q] : buf.c[r * nr + q] }
@@ -206,37 +263,54 @@ enum PackedGemm {
         }
     }
 
-    #if GRADLAB_AVX512
-    /// C[8×32] (+)= α·A[8×kb]·B̄[kb×32], A read through strides, B̄ packed; 16 accumulators stay in registers.
+    /// The micro-kernel for `rows` ≤ mr rows, each instantiated with a constant row count so the
+    /// unused accumulators and loads fold away.
     @inline(__always)
-    private static func microKernel(_ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>,
+    private static func microKernel(rows: Int, _ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>,
                                     _ alpha: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+        switch rows {
+        #if GRADLAB_AVX512
+        case 8: tile(rows: 8, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 7: tile(rows: 7, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        #endif
+        case 6: tile(rows: 6, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 1: tile(rows: 1, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 2: tile(rows: 2, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 3: tile(rows: 3, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 4: tile(rows: 4, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 5: tile(rows: 5, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        default: preconditionFailure("micro-tile of \(rows) rows")
+        }
+    }
+
+    /// C[rows × 2·V.scalarCount] (+)= α·A[rows×kb]·B̄[kb × 2·V.scalarCount]: A read through strides
+    /// (one broadcast per row and depth step), B̄ packed (two vector loads per depth step), two
+    /// accumulators per row kept in registers — 8×32 with 16-lane vectors on AVX-512 (16 of its 32
+    /// registers), 6×16 with 8-lane vectors elsewhere (12 of 16). Every element of C gets the same
+    /// instruction sequence whatever `rows` is, so edge tiles match full ones bit for bit.
+    @inline(__always)
+    private static func tile(rows: Int, _ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>,
+                             _ alpha: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+        let w = MemoryLayout<V>.size
         var pa = a
         var pb = UnsafeRawPointer(b)
         var p = 0
         while p < kb {
             let b0 = pb.loadUnaligned(as: V.self)
-            let b1 = pb.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: w, as: V.self)
             var av = V(repeating: pa[0])
             c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
-            av = V(repeating: pa[1 * rs])
-            c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
-            av = V(repeating: pa[2 * rs])
-            c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
-            av = V(repeating: pa[3 * rs])
-            c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
-            av = V(repeating: pa[4 * rs])
-            c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
-            av = V(repeating: pa[5 * rs])
-            c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
-            av = V(repeating: pa[6 * rs])
-            c60 = c60.addingProduct(av, b0); c61 = c61.addingProduct(av, b1)
-            av = V(repeating: pa[7 * rs])
-            c70 = c70.addingProduct(av, b0); c71 = c71.addingProduct(av, b1)
+            if rows > 1 { av = V(repeating: pa[1 * rs]); c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1) }
+            if rows > 2 { av = V(repeating: pa[2 * rs]); c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1) }
+            if rows > 3 { av = V(repeating: pa[3 * rs]); c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1) }
+            if rows > 4 { av = V(repeating: pa[4 * rs]); c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1) }
+            if rows > 5 { av = V(repeating: pa[5 * rs]); c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1) }
+            if rows > 6 { av = V(repeating: pa[6 * rs]); c60 = c60.addingProduct(av, b0); c61 = c61.addingProduct(av, b1) }
+            if rows > 7 { av = V(repeating: pa[7 * rs]); c70 = c70.addingProduct(av, b0); c71 = c71.addingProduct(av, b1) }
             pa += cs
-            pb += 128
+            pb += 2 * w
             p &+= 1
         }
         if alpha != 1 {
@@ -244,50 +318,15 @@ enum PackedGemm {
             c00 *= s; c01 *= s; c10 *= s; c11 *= s; c20 *= s; c21 *= s; c30 *= s; c31 *= s
             c40 *= s; c41 *= s; c50 *= s; c51 *= s; c60 *= s; c61 *= s; c70 *= s; c71 *= s
         }
-        store(c, 0, ldc, accumulate, c00, c01); store(c, 1, ldc, accumulate, c10, c11)
-        store(c, 2, ldc, accumulate, c20, c21); store(c, 3, ldc, accumulate, c30, c31)
-        store(c, 4, ldc, accumulate, c40, c41); store(c, 5, ldc, accumulate, c50, c51)
-        store(c, 6, ldc, accumulate, c60, c61); store(c, 7, ldc, accumulate, c70, c71)
+        store(c, 0, ldc, accumulate, c00, c01)
+        if rows > 1 { store(c, 1, ldc, accumulate, c10, c11) }
+        if rows > 2 { store(c, 2, ldc, accumulate, c20, c21) }
+        if rows > 3 { store(c, 3, ldc, accumulate, c30, c31) }
+        if rows > 4 { store(c, 4, ldc, accumulate, c40, c41) }
+        if rows > 5 { store(c, 5, ldc, accumulate, c50, c51) }
+        if rows > 6 { store(c, 6, ldc, accumulate, c60, c61) }
+        if rows > 7 { store(c, 7, ldc, accumulate, c70, c71) }
     }
-    #else
-    /// C[6×16] (+)= α·A[6×kb]·B̄[kb×16], A read through strides, B̄ packed; 12 accumulators stay in registers.
-    @inline(__always)
-    private static func microKernel(_ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>,
-                                    _ alpha: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
-        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-        var pa = a
-        var pb = UnsafeRawPointer(b)
-        var p = 0
-        while p < kb {
-            let b0 = pb.loadUnaligned(as: V.self)
-            let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
-            var av = V(repeating: pa[0])
-            c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
-            av = V(repeating: pa[1 * rs])
-            c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
-            av = V(repeating: pa[2 * rs])
-            c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
-            av = V(repeating: pa[3 * rs])
-            c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
-            av = V(repeating: pa[4 * rs])
-            c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
-            av = V(repeating: pa[5 * rs])
-            c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
-            pa += cs
-            pb += 64
-            p &+= 1
-        }
-        if alpha != 1 {
-            let s = V(repeating: alpha)
-            c00 *= s; c01 *= s; c10 *= s; c11 *= s; c20 *= s; c21 *= s
-            c30 *= s; c31 *= s; c40 *= s; c41 *= s; c50 *= s; c51 *= s
-        }
-        store(c, 0, ldc, accumulate, c00, c01); store(c, 1, ldc, accumulate, c10, c11)
-        store(c, 2, ldc, accumulate, c20, c21); store(c, 3, ldc, accumulate, c30, c31)
-        store(c, 4, ldc, accumulate, c40, c41); store(c, 5, ldc, accumulate, c50, c51)
-    }
-    #endif
 
     /// Writes (or adds) one row of a micro-tile: two vectors side by side.
     @inline(__always)

@@ -7,8 +7,9 @@
 /// checked against the scalar reference (`ActivationKind.reference`) in the tests.
 /// GELU and softplus have no fast path and use the reference formula.
 enum VectorMath {
-    /// e^x: x = n·ln2 + r with |r| ≤ ln2/2, e^r by the Cephes degree-6 polynomial, 2^n by
-    /// building the exponent bits. Inputs are clamped to the finite range of Float.
+    /// e^x: x = n·ln2 + r with |r| ≤ ln2/2, e^r by the Cephes degree-6 polynomial (Horner with
+    /// fused multiply-adds), 2^n by building the exponent bits. Inputs are clamped to the finite
+    /// range of Float.
     @inline(__always)
     static func exp(_ x: Float) -> Float {
         let xc = Swift.min(Swift.max(x, -87.33), 88.0)
@@ -16,32 +17,38 @@ enum VectorMath {
         let magic: Float = 12_582_912
         let t = xc * 1.442_695_04 + magic
         let n = t - magic
-        let r = (xc - n * 0.693_359_375) + n * 2.121_944_4e-4
+        let r = xc.addingProduct(n, -0.693_359_375).addingProduct(n, 2.121_944_4e-4)   // ln2 in two parts
         var p: Float = 1.987_569_15e-4
-        p = p * r + 1.398_199_95e-3
-        p = p * r + 8.333_451_9e-3
-        p = p * r + 4.166_579_59e-2
-        p = p * r + 1.666_666_55e-1
-        p = p * r + 5.000_000_1e-1
-        let er = (p * r * r + r) + 1
+        p = Float(1.398_199_95e-3).addingProduct(p, r)
+        p = Float(8.333_451_9e-3).addingProduct(p, r)
+        p = Float(4.166_579_59e-2).addingProduct(p, r)
+        p = Float(1.666_666_55e-1).addingProduct(p, r)
+        p = Float(5.000_000_1e-1).addingProduct(p, r)
+        let er = r.addingProduct(p, r * r) + 1
         let bits = Int32(bitPattern: t.bitPattern) &- Int32(bitPattern: magic.bitPattern)
         return er * Float(bitPattern: UInt32(bitPattern: (bits &+ 127) &<< 23))
     }
 
-    /// tanh: odd Taylor polynomial for |x| < 0.3 (no cancellation), else sign(x)·(1 − 2/(e^{2|x|}+1)).
+    /// tanh(x) ≈ x·P(x²)/Q(x²), the degree-13/6 minimax rational approximation Eigen and XLA use,
+    /// on x clamped to ±7.90531 (beyond it tanh rounds to ±1 in Float); |x| < 4e-4 returns x.
+    /// One division and ten fused multiply-adds, no exponential: max error 2.9e-7 on [−10, 10].
     @inline(__always)
     static func tanh(_ x: Float) -> Float {
-        let ax = Swift.abs(x)
-        let big = 1 - 2 / (exp(2 * Swift.min(ax, 9)) + 1)       // tanh(9) rounds to 1 in Float
-        let x2 = x * x
-        var p: Float = -1382.0 / 155_925
-        p = p * x2 + 62.0 / 2835
-        p = p * x2 + -17.0 / 315
-        p = p * x2 + 2.0 / 15
-        p = p * x2 + -1.0 / 3
-        let small = x + x * x2 * p
-        let signed = x < 0 ? -big : big
-        return ax < 0.3 ? small : signed
+        let xc = Swift.min(Swift.max(x, -7.905_311_1), 7.905_311_1)
+        let x2 = xc * xc
+        var p: Float = -2.760_768_477_423_55e-16
+        p = Float(2.000_187_904_824_77e-13).addingProduct(p, x2)
+        p = Float(-8.604_671_522_137_35e-11).addingProduct(p, x2)
+        p = Float(5.122_297_090_371_14e-8).addingProduct(p, x2)
+        p = Float(1.485_722_357_179_79e-5).addingProduct(p, x2)
+        p = Float(6.372_619_288_754_36e-4).addingProduct(p, x2)
+        p = Float(4.893_524_558_917_86e-3).addingProduct(p, x2)
+        var q: Float = 1.198_258_394_667_02e-6
+        q = Float(1.185_347_056_866_54e-4).addingProduct(q, x2)
+        q = Float(2.268_434_632_439_00e-3).addingProduct(q, x2)
+        q = Float(4.893_525_185_543_85e-3).addingProduct(q, x2)
+        let y = xc * p / q
+        return Swift.abs(x) < 4e-4 ? x : y
     }
 
     @inline(__always)

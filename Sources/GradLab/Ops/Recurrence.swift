@@ -112,7 +112,8 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
     trace.acts = uninitialized(T * B * G)
     if cell == .lstm { trace.cs = uninitialized((T + 1) * BH, zeroPrefix: BH); trace.tanhC = uninitialized(T * BH) }
     var rec = [S]()
-    if cell == .gru { trace.hn = uninitialized(T * BH); rec = uninitialized(B * G) }
+    if cell == .gru { trace.hn = uninitialized(T * BH) }
+    if cell == .gru || cell == .lstm { rec = uninitialized(B * G) }     // each step's h_{t−1}·W_hhᵀ
     // W_hhᵀ [H, G] once per sequence, so each step's GEMM packs its B operand by plain row copies.
     var whT = [S](repeating: 0, count: H * G)
     for g in 0..<G { for h in 0..<H { whT[h &* G &+ g] = whh[g &* H &+ h] } }
@@ -122,11 +123,11 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
     trace.hn.withUnsafeMutableBufferPointer { hnp in rec.withUnsafeMutableBufferPointer { rp in
         let a = ap.baseAddress!, h = hp.baseAddress!
         // Input projections for every step in one GEMM, biases folded in (GRU keeps b_hn apart:
-        // it sits inside r⊙(·)).
+        // it sits inside r⊙(·); the LSTM cell adds them itself, saving a pass over this buffer).
         let bias = (0..<G).map { bih[$0] + (cell == .gru && $0 >= 2 * H ? 0 : bhh[$0]) }
-        for r in 0..<(T * B) { (a + r * G).update(from: bias, count: G) }
+        if cell != .lstm { for r in 0..<(T * B) { (a + r * G).update(from: bias, count: G) } }
         S.gemm(transA: false, transB: true, m: T * B, n: G, k: I, alpha: 1, a: xp.baseAddress!, lda: I,
-               b: wi.baseAddress!, ldb: I, beta: 1, c: a, ldc: G)
+               b: wi.baseAddress!, ldb: I, beta: cell == .lstm ? 0 : 1, c: a, ldc: G)
         let recurrent = FixedOperand(wh.baseAddress!, k: H, n: G, ldb: G)       // h_{t−1}·W_hhᵀ
         func act(_ kind: ActivationKind, _ p: UnsafeMutablePointer<S>, _ n: Int) {
             S.activate(kind, UnsafeBufferPointer(start: p, count: n), UnsafeMutableBufferPointer(start: p, count: n))
@@ -143,17 +144,11 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
                     act(cell == .rnnTanh ? .tanh : .relu, at, nb * H)
                     hNew.update(from: at, count: nb * H)
                 case .lstm:
-                    recurrent.multiply(m: nb, a: hPrev, lda: H, beta: 1, c: at, ldc: G)
+                    let rows = rp.baseAddress! + b0 * G
+                    recurrent.multiply(m: nb, a: hPrev, lda: H, beta: 0, c: rows, ldc: G)
                     let cPrev = cp.baseAddress! + t * BH + b0 * H, cNew = cPrev + BH, tct = tc.baseAddress! + t * BH + b0 * H
                     for b in 0..<nb {
-                        let i = at + b * G, f = i + H, g = f + H, o = g + H, c = cNew + b * H, cp = cPrev + b * H
-                        act(.sigmoid, i, 2 * H); act(.tanh, g, H); act(.sigmoid, o, H)
-                        for j in 0..<H { c[j] = f[j] * cp[j] + i[j] * g[j] }
-                    }
-                    S.activate(.tanh, UnsafeBufferPointer(start: cNew, count: nb * H), UnsafeMutableBufferPointer(start: tct, count: nb * H))
-                    for b in 0..<nb {
-                        let o = at + b * G + 3 * H, tcb = tct + b * H, h = hNew + b * H
-                        for j in 0..<H { h[j] = o[j] * tcb[j] }
+                        lstmCell(at + b * G, rows + b * G, bias, cPrev + b * H, cNew + b * H, tct + b * H, hNew + b * H, H)
                     }
                 case .gru:
                     let rows = rp.baseAddress! + b0 * G
@@ -176,6 +171,24 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
         }
     } } } } } } } } }
     return swapBatchAndTime(Array(trace.hs[BH...]), B: B, T: T, F: H, toTimeMajor: false)
+}
+
+/// One LSTM row: gates z (the input projection, [i f g o] × H) plus biases plus the recurrent
+/// product r are activated in place, then c = f⊙c_prev + i⊙g, tanh(c) and h = o⊙tanh(c).
+/// Short loops over two or three arrays each, which the compiler vectorizes (one loop over all
+/// eight would need more run-time overlap checks than it makes, and stay scalar).
+@inline(__always)
+func lstmCell<S: Scalar>(_ z: UnsafeMutablePointer<S>, _ r: UnsafePointer<S>, _ bias: UnsafePointer<S>, _ cPrev: UnsafePointer<S>,
+                         _ c: UnsafeMutablePointer<S>, _ tanhC: UnsafeMutablePointer<S>, _ h: UnsafeMutablePointer<S>, _ H: Int) {
+    for j in 0..<(2 * H) { z[j] = S.sigmoidElement((bias[j] + z[j]) + r[j]) }                      // i, f
+    let g = z + 2 * H, rg = r + 2 * H, bg = bias + 2 * H
+    for j in 0..<H { g[j] = S.tanhElement((bg[j] + g[j]) + rg[j]) }
+    let o = z + 3 * H, ro = r + 3 * H, bo = bias + 3 * H
+    for j in 0..<H { o[j] = S.sigmoidElement((bo[j] + o[j]) + ro[j]) }
+    let f = z + H
+    for j in 0..<H { c[j] = f[j] * cPrev[j] + z[j] * g[j] }
+    for j in 0..<H { tanhC[j] = S.tanhElement(c[j]) }
+    for j in 0..<H { h[j] = o[j] * tanhC[j] }
 }
 
 struct RecurrenceGradients<S: Scalar> {
@@ -205,10 +218,7 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
                 let gt = gp.baseAddress! + t * BH + b0 * H, db0 = d.baseAddress! + b0 * H, dn0 = dn.baseAddress! + b0 * H
                 for k in 0..<(nb * H) { db0[k] = gt[k] + dn0[k] }
                 for b in b0..<b1 {     // per-row sums, merged in a fixed order below: same norms on any thread count
-                    var sq = 0.0
-                    let row = d.baseAddress! + b * H
-                    for j in 0..<H { let v = Double(row[j]); sq += v * v }
-                    rowSquares[t * B + b] = sq
+                    rowSquares[t * B + b] = sumOfSquares(d.baseAddress! + b * H, H)
                 }
                 let at = ap.baseAddress! + (t * B + b0) * G, gx = dxp.baseAddress! + (t * B + b0) * G
                 let detach = t == 0 || (truncation.map { t % $0 == 0 } ?? false)
@@ -224,14 +234,14 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
                         let i = at + b * G, f = i + H, g = f + H, o = g + H
                         let di = gx + b * G, df = di + H, dg = df + H, dO = dg + H
                         let tcb = tct + b * H, cp = cPrev + b * H, dcb = dc.baseAddress! + (b0 + b) * H, db = db0 + b * H
-                        for j in 0..<H {
-                            let c = dcb[j] + db[j] * o[j] * (1 - tcb[j] * tcb[j])
-                            di[j] = c * g[j] * i[j] * (1 - i[j])
-                            df[j] = c * cp[j] * f[j] * (1 - f[j])
-                            dg[j] = c * i[j] * (1 - g[j] * g[j])
-                            dO[j] = db[j] * tcb[j] * o[j] * (1 - o[j])
-                            dcb[j] = keep * c * f[j]
-                        }
+                        // One short loop per output (few arrays each, so each vectorizes); dcb
+                        // holds ∂L/∂c_t in between, then ∂L/∂c_{t−1}.
+                        for j in 0..<H { dcb[j] = dcb[j] + db[j] * o[j] * (1 - tcb[j] * tcb[j]) }
+                        for j in 0..<H { di[j] = dcb[j] * g[j] * i[j] * (1 - i[j]) }
+                        for j in 0..<H { df[j] = dcb[j] * cp[j] * f[j] * (1 - f[j]) }
+                        for j in 0..<H { dg[j] = dcb[j] * i[j] * (1 - g[j] * g[j]) }
+                        for j in 0..<H { dO[j] = db[j] * tcb[j] * o[j] * (1 - o[j]) }
+                        for j in 0..<H { dcb[j] = keep * dcb[j] * f[j] }
                     }
                 case .gru:
                     let hPrev = hp.baseAddress! + t * BH + b0 * H, hnt = hnp.baseAddress! + t * BH + b0 * H
@@ -309,6 +319,21 @@ final class FixedOperand<S: Scalar> {
             S.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
     }
+}
+
+/// Σ x² in Double with four interleaved partial sums (a single running sum is one long chain of
+/// dependent adds); a fixed order, so the same on any thread count.
+@inline(__always)
+func sumOfSquares<S: Scalar>(_ x: UnsafePointer<S>, _ n: Int) -> Double {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var j = 0
+    while j + 4 <= n {
+        let a = Double(x[j]), b = Double(x[j + 1]), c = Double(x[j + 2]), d = Double(x[j + 3])
+        s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d
+        j += 4
+    }
+    while j < n { let a = Double(x[j]); s0 += a * a; j += 1 }
+    return (s0 + s1) + (s2 + s3)
 }
 
 /// A buffer whose every element the caller writes before reading (trivial scalars only), with
