@@ -263,22 +263,23 @@ enum PackedGemm {
         }
     }
 
-    /// The micro-kernel for `rows` ≤ mr rows, each instantiated with a constant row count so the
-    /// unused accumulators and loads fold away.
+    /// The micro-kernel for `rows` ≤ mr rows. The row count is a type, so each variant is its own
+    /// specialization with the unused accumulators and loads folded away even where the compiler
+    /// declines to inline it (a run-time count kept all 16 accumulators live, spilling them).
     @inline(__always)
     private static func microKernel(rows: Int, _ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>,
                                     _ alpha: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
         switch rows {
         #if GRADLAB_AVX512
-        case 8: tile(rows: 8, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
-        case 7: tile(rows: 7, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 8: tile(Rows8.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 7: tile(Rows7.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
         #endif
-        case 6: tile(rows: 6, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
-        case 1: tile(rows: 1, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
-        case 2: tile(rows: 2, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
-        case 3: tile(rows: 3, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
-        case 4: tile(rows: 4, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
-        case 5: tile(rows: 5, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 6: tile(Rows6.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 1: tile(Rows1.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 2: tile(Rows2.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 3: tile(Rows3.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 4: tile(Rows4.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 5: tile(Rows5.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
         default: preconditionFailure("micro-tile of \(rows) rows")
         }
     }
@@ -289,8 +290,9 @@ enum PackedGemm {
     /// registers), 6×16 with 8-lane vectors elsewhere (12 of 16). Every element of C gets the same
     /// instruction sequence whatever `rows` is, so edge tiles match full ones bit for bit.
     @inline(__always)
-    private static func tile(rows: Int, _ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>,
+    private static func tile<R: TileRows>(_: R.Type, _ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>,
                              _ alpha: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+        let rows = R.count
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
         let w = MemoryLayout<V>.size
@@ -342,3 +344,14 @@ enum PackedGemm {
         }
     }
 }
+
+/// Row counts of the GEMM's micro-tiles, as types (see `PackedGemm.microKernel`).
+protocol TileRows { static var count: Int { get } }
+enum Rows1: TileRows { static var count: Int { 1 } }
+enum Rows2: TileRows { static var count: Int { 2 } }
+enum Rows3: TileRows { static var count: Int { 3 } }
+enum Rows4: TileRows { static var count: Int { 4 } }
+enum Rows5: TileRows { static var count: Int { 5 } }
+enum Rows6: TileRows { static var count: Int { 6 } }
+enum Rows7: TileRows { static var count: Int { 7 } }
+enum Rows8: TileRows { static var count: Int { 8 } }
