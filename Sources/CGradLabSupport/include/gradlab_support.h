@@ -7,4 +7,8 @@ int gradlab_set_flush_denormals(int on);
 /// 1 if flush-to-zero is on for the calling thread.
 int gradlab_flush_denormals(void);
 
+/// Asks the cache for the line holding `p` (a no-op where unsupported). Swift has no prefetch of
+/// its own; the GEMM fetches each micro-tile's rows of C while it multiplies, as BLAS kernels do.
+static inline void gradlab_prefetch(const void *p) { __builtin_prefetch(p, 1, 3); }
+
 #endif

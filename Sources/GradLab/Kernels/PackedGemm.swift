@@ -1,3 +1,5 @@
+import CGradLabSupport
+
 /// Fast single-precision GEMM in the Goto/BLIS loop order.
 ///
 /// C[m×n] = α·op(A)·op(B) + β·C, row-major. Loops, outer to inner: columns of C in blocks of
@@ -6,7 +8,8 @@
 /// tiled micro-kernel (`tile`).
 /// B is packed (transposes become free, edges are zero-padded). A is read in place through a
 /// row and a column stride — the micro-kernel only broadcasts single elements of A, so packing
-/// it would buy nothing but cost a pass over A, which dominates small products (64×64×64).
+/// it buys nothing but a pass over A: most of a small product (64×64×64), still 5–10% of a
+/// 512² or 1024² one. What large products do need is C fetched ahead (see `tile`).
 ///
 /// Threads split the columns of C; every element of C is computed by the same instruction
 /// sequence whatever the thread count, so results are bit-identical on 1 or many threads.
@@ -22,7 +25,6 @@ enum PackedGemm {
 
     /// Per-thread packing buffers, allocated once (64-byte aligned).
     final class Buffers: @unchecked Sendable {
-        let a = UnsafeMutableRawPointer.allocate(byteCount: 4 * (mc * kc + 64), alignment: 64).bindMemory(to: Float.self, capacity: mc * kc + 64)
         let b = UnsafeMutableRawPointer.allocate(byteCount: 4 * (kc * nc + 64), alignment: 64).bindMemory(to: Float.self, capacity: kc * nc + 64)
         /// Scratch tile for edge blocks.
         let c = UnsafeMutableRawPointer.allocate(byteCount: 4 * mr * nr, alignment: 64).bindMemory(to: Float.self, capacity: mr * nr)
@@ -228,18 +230,7 @@ enum PackedGemm {
     private static func macroKernel(_ mb: Int, _ nb: Int, _ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int,
                                     _ alpha: Float, _ pb: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                     _ accumulate: Bool, _ buf: Buffers) {
-        // Wide products (many B strips to amortize it over) get A packed into contiguous strips:
-        // rows of a large row-major A sit 4 KiB or more apart and alias in L1. Otherwise A is read
-        // in place; a ragged last strip (< mr rows) gets a kernel with that many rows.
-        let packAll = nb >= 512
-        if packAll {
-            var i0 = 0
-            while i0 < mb {
-                let rows = min(mr, mb - i0), src = a + i0 * rs, dst = buf.a + i0 * kb
-                for p in 0..<kb { for r in 0..<mr { dst[p * mr + r] = r < rows ? src[r * rs + p * cs] : 0 } }
-                i0 &+= mr
-            }
-        }
+        // A is read in place, a ragged last strip (< mr rows) by a tile with that many rows.
         var j = 0
         while j < nb {
             let cols = min(nr, nb - j)
@@ -247,11 +238,11 @@ enum PackedGemm {
             var i = 0
             while i < mb {
                 let rows = min(mr, mb - i)
-                let (aStrip, srs, scs) = packAll ? (UnsafePointer(buf.a + i * kb), 1, mr) : (a + i * rs, rs, cs)
+                let aStrip = a + i * rs
                 if cols == nr {
-                    microKernel(rows: rows, kb, aStrip, srs, scs, bStrip, alpha, c + i * ldc + j, ldc, accumulate)
+                    microKernel(rows: rows, kb, aStrip, rs, cs, bStrip, alpha, c + i * ldc + j, ldc, accumulate)
                 } else {
-                    microKernel(rows: rows, kb, aStrip, srs, scs, bStrip, alpha, buf.c, nr, false)
+                    microKernel(rows: rows, kb, aStrip, rs, cs, bStrip, alpha, buf.c, nr, false)
                     for r in 0..<rows {
                         let dst = c + (i + r) * ldc + j
                         for q in 0..<cols { dst[q] = accumulate ? dst[q] + buf.c[r * nr + q] : buf.c[r * nr + q] }
@@ -293,6 +284,13 @@ enum PackedGemm {
     private static func tile<R: TileRows>(_: R.Type, _ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>,
                              _ alpha: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
         let rows = R.count
+        // C's rows sit ldc apart, often a multiple of 4 KiB, and by the time the tile adds into
+        // them a whole pass over C has evicted them: fetch them now, behind the multiply (large
+        // products lost ~15% waiting for C at every tile's end).
+        for r in 0..<rows {
+            gradlab_prefetch(c + r &* ldc)
+            gradlab_prefetch(c + (r &* ldc &+ 2 &* V.scalarCount &- 1))
+        }
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
         let w = MemoryLayout<V>.size
