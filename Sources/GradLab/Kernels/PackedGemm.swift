@@ -237,7 +237,10 @@ enum PackedGemm {
             let bStrip = pb + j * kb
             var i = 0
             while i < mb {
-                let rows = min(mr, mb - i)
+                // A tile of one or two rows keeps too few accumulators to cover the FMA latency,
+                // so a remainder of mr+1 or mr+2 rows is split into two middling tiles instead.
+                let rest = mb - i
+                let rows = rest > mr && rest <= mr + 2 ? (rest + 1) / 2 : min(mr, rest)
                 let aStrip = a + i * rs
                 if cols == nr {
                     microKernel(rows: rows, kb, aStrip, rs, cs, bStrip, alpha, c + i * ldc + j, ldc, accumulate)
@@ -248,7 +251,7 @@ enum PackedGemm {
                         for q in 0..<cols { dst[q] = accumulate ? dst[q] + buf.c[r * nr + q] : buf.c[r * nr + q] }
                     }
                 }
-                i &+= mr
+                i &+= rows
             }
             j &+= nr
         }
