@@ -180,9 +180,11 @@ private func chunked(_ count: Int, _ chunk: (Int, Int) -> BufferSummary) -> Buff
     return s
 }
 
-/// The chunking behind `chunked`, for any partial result; partials live on the stack (the probe
-/// calls this dozens of times per step) and are merged in chunk order.
-private func forEachChunk<T>(_ count: Int, _ chunk: (Int, Int) -> T, merge: (T) -> Void) {
+/// The chunking behind `chunked`, for any partial result: chunks of 4,096 elements, spread over
+/// the worker pool when there are 8 or more; partials live on the stack (the probe calls this
+/// dozens of times per step) and are merged in chunk order, so results do not depend on the
+/// thread count.
+func forEachChunk<T>(_ count: Int, _ chunk: (Int, Int) -> T, merge: (T) -> Void) {
     let size = 4096, n = (count + size - 1) / size
     let pool = WorkerPool.shared
     withUnsafeTemporaryAllocation(of: T.self, capacity: n) { p in

@@ -21,8 +21,6 @@ public final class Optimizer<S: Scalar> {
     public private(set) var lastUpdateSeconds = 0.0
     public private(set) var lastWeightNorms: [Double] = []
     public private(set) var lastUpdateNorms: [Double] = []
-    private var scratch: [S] = []
-    private static var chunk: Int { 2048 }
 
     public init(_ rule: any UpdateRule, schedule: LRSchedule, parameters: [(name: String, parameter: Parameter<S>)]) {
         self.rule = rule; self.schedule = schedule; self.parameters = parameters
@@ -63,23 +61,19 @@ public final class Optimizer<S: Scalar> {
                         }
                         return
                     }
-                    // Rules are element-wise, so the update can run in L1-sized chunks: copy a
-                    // chunk, update it, and compare while both copies are still in L1.
+                    // Rules are element-wise, so the update can run in L1-sized chunks (spread over
+                    // the pool): copy a chunk, update it, and compare while both copies are in L1.
                     var dw = 0.0, ww = 0.0
-                    if scratch.count < Self.chunk { scratch = [S](repeating: 0, count: Self.chunk) }
-                    scratch.withUnsafeMutableBufferPointer { old in
-                        var a = 0
-                        while a < w.count {
-                            let n = Swift.min(Self.chunk, w.count - a)
-                            let wc = UnsafeMutableBufferPointer(rebasing: w[a..<(a + n)]), oc = UnsafeMutableBufferPointer(rebasing: old[0..<n])
-                            _ = oc.update(fromContentsOf: wc)
-                            rule.update(w: wc, g: UnsafeBufferPointer(rebasing: gp[a..<(a + n)]),
-                                        state: bufs.map { UnsafeMutableBufferPointer(rebasing: $0[a..<(a + n)]) }, lr: S(lr), t: step)
-                            let (d, o) = differenceAndNorm(UnsafeBufferPointer(wc), UnsafeBufferPointer(oc))
-                            dw += d * d; ww += o * o
-                            a += n
+                    forEachChunk(w.count, { lo, hi in
+                        withUnsafeTemporaryAllocation(of: S.self, capacity: hi - lo) { old in
+                            let wc = UnsafeMutableBufferPointer(rebasing: w[lo..<hi])
+                            _ = old.initialize(fromContentsOf: wc)
+                            rule.update(w: wc, g: UnsafeBufferPointer(rebasing: gp[lo..<hi]),
+                                        state: bufs.map { UnsafeMutableBufferPointer(rebasing: $0[lo..<hi]) }, lr: S(lr), t: step)
+                            let (d, o) = differenceAndNorm(UnsafeBufferPointer(wc), UnsafeBufferPointer(old))
+                            return (d * d, o * o)
                         }
-                    }
+                    }, merge: { dw += $0.0; ww += $0.1 })
                     lastWeightNorms[i] = ww.squareRoot(); lastUpdateNorms[i] = dw.squareRoot()
                 }
             }
