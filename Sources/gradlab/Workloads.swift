@@ -181,7 +181,7 @@ struct GemmShape {
 
     init(parsing text: String) throws {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-        let dims = parts[0].split(separator: "x").map { Int($0) }
+        let dims = parts[0].split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
         let ops = parts.count > 1 ? parts[1].uppercased() : "NN"
         guard dims.count == 1 || dims.count == 3, dims.allSatisfy({ $0 != nil && (1...8192).contains($0!) }),
               ["NN", "NT", "TN", "TT"].contains(ops) else {

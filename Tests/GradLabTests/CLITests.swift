@@ -44,6 +44,8 @@ final class CLITests: XCTestCase {
         try assertBadInput(["train", "--config", "/nonexistent/run.json"], mentions: "run.json")
         try assertBadInput(["train", "--data", "csv:/nonexistent.csv", "--steps", "1"], mentions: "nonexistent.csv")
         try assertBadInput(["bench", "--workload", "W9"], mentions: "allowed: W1")
+        try assertBadInput(["bench", "--workload", "W5", "--sizes", "128x"], mentions: "MxNxK")
+        try assertBadInput(["bench", "--workload", "W5", "--sizes", "4x4x4:XY"], mentions: ":NT")
         try assertBadInput(["demo", "--depth", "1"], mentions: "depth 1")
         try assertBadInput(["train", "--model", "lstm", "--data", "digits"], mentions: "sequence task")
         try assertBadInput(["train", "--model", "transformer"], mentions: "allowed: mlp")
