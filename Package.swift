@@ -34,6 +34,12 @@ case "avx512": [.unsafeFlags(["-target-cpu", "skylake-avx512", "-cross-module-op
 case "avx2": [.unsafeFlags(["-target-cpu", "haswell", "-cross-module-optimization"]), .define("GRADLAB_AVX2")]
 default: []
 }
+// The C helpers (vector shuffles for the GEMM's packing) target the same ISA.
+let cCPUFlags: [CSetting] = switch isa {
+case "avx512": [.unsafeFlags(["-march=skylake-avx512"])]
+case "avx2": [.unsafeFlags(["-march=haswell"])]
+default: []
+}
 
 let package = Package(
     name: "GradLab",
@@ -51,7 +57,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
-        .target(name: "CGradLabSupport"),
+        .target(name: "CGradLabSupport", cSettings: cCPUFlags),
         .target(
             name: "GradLab",
             dependencies: ["CGradLabSupport", .product(name: "Numerics", package: "swift-numerics")],

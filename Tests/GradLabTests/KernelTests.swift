@@ -29,7 +29,8 @@ final class KernelTests: XCTestCase {
 
     func testPackedGemmMatchesReferenceOnEdgeShapes() throws {
         var rng = SeededRandom(seed: 5)
-        // Ragged row strips (m mod mr ≠ 0), ragged columns, n ≤ 4 (the skinny path), A packed (n ≥ 512).
+        // Ragged row strips (m mod mr ≠ 0), ragged columns, n ≤ 4 (the skinny path), depths that are not
+        // a multiple of 8 (the tail of the transposing pack) or of the depth block.
         let shapes = [(1, 1, 1), (7, 5, 3), (8, 32, 256), (9, 33, 257), (13, 47, 300), (128, 256, 64), (100, 70, 513), (3, 2100, 5),
                       (37, 2, 513), (517, 3, 41), (5, 4, 17), (1, 1, 40), (11, 600, 70)]
         for (m, n, k) in shapes { for transA in [false, true] { for transB in [false, true] {

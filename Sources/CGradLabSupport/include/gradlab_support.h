@@ -11,4 +11,8 @@ int gradlab_flush_denormals(void);
 /// its own; the GEMM fetches each micro-tile's rows of C while it multiplies, as BLAS kernels do.
 static inline void gradlab_prefetch(const void *p) { __builtin_prefetch(p, 1, 3); }
 
+/// Packs one strip of a transposed GEMM operand: out[p·nr + j] = b[j·ldb + p] for j < nr
+/// (a multiple of 8), p < kb. Full 8×8 blocks are transposed in registers.
+void gradlab_pack_transposed(const float *b, long ldb, long kb, long nr, float *out);
+
 #endif

@@ -201,14 +201,9 @@ enum PackedGemm {
                               _ jc: Int, _ nb: Int, _ out: UnsafeMutablePointer<Float>) {
         let full = nb / nr
         if trans {
-            // op(B)(p, j) = b[j·ldb + p]: source rows outer, contiguous reads, unchecked index
-            // arithmetic (the checked form kept this loop scalar and made it ~10% of a W1 step).
+            // op(B)(p, j) = b[j·ldb + p]: 8×8 blocks transposed in registers (in C, for the shuffles).
             for s in 0..<full {
-                let dst = out + s &* nr &* kb
-                for jj in 0..<nr {
-                    let src = b + ((jc &+ s &* nr &+ jj) &* ldb &+ pc), d = dst + jj
-                    for p in 0..<kb { d[p &* nr] = src[p] }
-                }
+                gradlab_pack_transposed(b + ((jc &+ s &* nr) &* ldb &+ pc), ldb, kb, nr, out + s &* nr &* kb)
             }
         } else if full > 0 {
             // Row by row: each source row is read once, in memory order.
