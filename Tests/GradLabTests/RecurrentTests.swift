@@ -7,8 +7,8 @@ import GradLab
 final class RecurrentTests: XCTestCase {
     let (B, T, I, H) = (2, 5, 3, 4)
 
-    func parameters(_ cell: RecurrentCell, seed: UInt64) -> [Tensor<Double>] {
-        let G = cell.gates * H
+    func parameters(_ cell: RecurrentCell, seed: UInt64, inputs: Int? = nil) -> [Tensor<Double>] {
+        let G = cell.gates * H, I = inputs ?? I
         return [randomTensor([G, I], seed: seed, low: -0.7, high: 0.7), randomTensor([G, H], seed: seed + 1, low: -0.7, high: 0.7),
                 randomTensor([G], seed: seed + 2, low: -0.5, high: 0.5), randomTensor([G], seed: seed + 3, low: -0.5, high: 0.5)]
     }
@@ -27,11 +27,12 @@ final class RecurrentTests: XCTestCase {
 
     /// The fused op and the readable per-step composition agree on outputs and every gradient,
     /// with and without truncation (which is not the full gradient, so finite differences cannot
-    /// check it), in Double and in Float.
+    /// check it), in Double and in Float; with a narrow input (dW_ih summed inside the time loop)
+    /// and a wide one (dW_ih by a GEMM afterwards).
     func testFusedMatchesReference() {
         for cell in RecurrentCell.allCases {
-            for truncation in [nil, 2] {
-                let x = randomTensor([3, 7, I], seed: 50), p = parameters(cell, seed: 51)
+            for (truncation, inputs) in [(nil, I), (2, I), (nil, 11), (3, 11)] {
+                let x = randomTensor([3, 7, inputs], seed: 50), p = parameters(cell, seed: 51, inputs: inputs)
                 func run<S: Scalar>(_: S.Type, fused: Bool) -> [Tensor<S>] {
                     let tape = Tape<S>()
                     let vars = ([x] + p).map { tape.variable($0.converted(to: S.self)) }

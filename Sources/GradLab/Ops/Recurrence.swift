@@ -67,7 +67,7 @@ extension Var {
         let (B, T, I) = (shape[0], shape[1], shape[2]), H = weightHH.shape[1], G = cell.gates * H
         precondition(weightIH.shape == [G, I] && weightHH.shape == [G, H] && biasIH.shape == [G] && biasHH.shape == [G],
                      "\(cell.rawValue): weights must be [\(G), \(I)], [\(G), \(H)] and biases [\(G)]")
-        let trace = RecurrenceTrace<S>()
+        let trace = RecurrenceTrace<S>(), inputGradient = tape.needsGrad(self)
         let out = recurrenceForward(cell, x: value.scalars, wih: weightIH.value.scalars, whh: weightHH.value.scalars,
                                     bih: biasIH.value.scalars, bhh: biasHH.value.scalars, B: B, T: T, I: I, H: H, trace: trace)
         if let f = observers.forward { f(recurrenceStats(cell, trace: trace, B: B, T: T, H: H)) }
@@ -75,10 +75,10 @@ extension Var {
         let inputs = [self, weightIH, weightHH, biasIH, biasHH]
         return tape.record(Tensor(shape: [B, T, H], scalars: out), inputs: inputs) { g, put in
             let grads = recurrenceBackward(cell, dOut: g.scalars, wih: weightIH.value.scalars, whh: weightHH.value.scalars,
-                                           B: B, T: T, I: I, H: H, truncation: truncation, trace: trace)
+                                           B: B, T: T, I: I, H: H, truncation: truncation, inputGradient: inputGradient, trace: trace)
             observers.timeGradients?(grads.timeNorms)
             let t = self.tape
-            if t.needsGrad(self) { put(self.id, Tensor(shape: [B, T, I], scalars: grads.dx)) }
+            if inputGradient { put(self.id, Tensor(shape: [B, T, I], scalars: grads.dx)) }
             if t.needsGrad(weightIH) { put(weightIH.id, Tensor(shape: [G, I], scalars: grads.dwih)) }
             if t.needsGrad(weightHH) { put(weightHH.id, Tensor(shape: [G, H], scalars: grads.dwhh)) }
             if t.needsGrad(biasIH) { put(biasIH.id, Tensor(shape: [G], scalars: grads.dbih)) }
@@ -87,17 +87,18 @@ extension Var {
     }
 }
 
-/// Copies a [B, T, F] buffer into [T, B, F] or back (`toTimeMajor: false`), one row at a time.
-func swapBatchAndTime<S>(_ x: [S], B: Int, T: Int, F: Int, toTimeMajor: Bool) -> [S] {
-    [S](unsafeUninitializedCapacity: x.count) { yp, count in
+/// Copies a [B, T, F] buffer (starting at `offset` in `x`) into [T, B, F] or back
+/// (`toTimeMajor: false`), one row at a time.
+func swapBatchAndTime<S>(_ x: [S], from offset: Int = 0, B: Int, T: Int, F: Int, toTimeMajor: Bool) -> [S] {
+    [S](unsafeUninitializedCapacity: B * T * F) { yp, count in
         x.withUnsafeBufferPointer { xp in
             for b in 0..<B { for t in 0..<T {
                 let bt = (b &* T &+ t) &* F, tb = (t &* B &+ b) &* F
                 let (src, dst) = toTimeMajor ? (bt, tb) : (tb, bt)
-                (yp.baseAddress! + dst).initialize(from: xp.baseAddress! + src, count: F)
+                (yp.baseAddress! + dst).initialize(from: xp.baseAddress! + offset + src, count: F)
             } }
         }
-        count = x.count
+        count = B * T * F
     }
 }
 
@@ -114,10 +115,7 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
     var rec = [S]()
     if cell == .gru { trace.hn = uninitialized(T * BH) }
     if cell == .gru || cell == .lstm { rec = uninitialized(B * G) }     // each step's h_{t−1}·W_hhᵀ
-    // W_hhᵀ [H, G] once per sequence, so each step's GEMM packs its B operand by plain row copies.
-    var whT = [S](repeating: 0, count: H * G)
-    for g in 0..<G { for h in 0..<H { whT[h &* G &+ g] = whh[g &* H &+ h] } }
-    trace.xT.withUnsafeBufferPointer { xp in wih.withUnsafeBufferPointer { wi in whT.withUnsafeBufferPointer { wh in
+    trace.xT.withUnsafeBufferPointer { xp in wih.withUnsafeBufferPointer { wi in whh.withUnsafeBufferPointer { wh in
     trace.acts.withUnsafeMutableBufferPointer { ap in trace.hs.withUnsafeMutableBufferPointer { hp in
     trace.cs.withUnsafeMutableBufferPointer { cp in trace.tanhC.withUnsafeMutableBufferPointer { tc in
     trace.hn.withUnsafeMutableBufferPointer { hnp in rec.withUnsafeMutableBufferPointer { rp in
@@ -128,7 +126,7 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
         if cell != .lstm { for r in 0..<(T * B) { (a + r * G).update(from: bias, count: G) } }
         S.gemm(transA: false, transB: true, m: T * B, n: G, k: I, alpha: 1, a: xp.baseAddress!, lda: I,
                b: wi.baseAddress!, ldb: I, beta: cell == .lstm ? 0 : 1, c: a, ldc: G)
-        let recurrent = FixedOperand(wh.baseAddress!, k: H, n: G, ldb: G)       // h_{t−1}·W_hhᵀ
+        let recurrent = FixedOperand(wh.baseAddress!, transposed: true, k: H, n: G, ldb: H)       // h_{t−1}·W_hhᵀ
         func act(_ kind: ActivationKind, _ p: UnsafeMutablePointer<S>, _ n: Int) {
             S.activate(kind, UnsafeBufferPointer(start: p, count: n), UnsafeMutableBufferPointer(start: p, count: n))
         }
@@ -170,7 +168,7 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
             }
         }
     } } } } } } } } }
-    return swapBatchAndTime(Array(trace.hs[BH...]), B: B, T: T, F: H, toTimeMajor: false)
+    return swapBatchAndTime(trace.hs, from: BH, B: B, T: T, F: H, toTimeMajor: false)
 }
 
 /// One LSTM row: gates z (the input projection, [i f g o] × H) plus biases plus the recurrent
@@ -197,8 +195,14 @@ struct RecurrenceGradients<S: Scalar> {
 
 @_specialize(where S == Float)
 func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], whh: [S], B: Int, T: Int, I: Int, H: Int,
-                                   truncation: Int?, trace: RecurrenceTrace<S>) -> RecurrenceGradients<S> {
+                                   truncation: Int?, inputGradient: Bool, trace: RecurrenceTrace<S>) -> RecurrenceGradients<S> {
     let G = cell.gates * H, BH = B * H
+    // Bias gradients (and dW_ih for a narrow input) are summed over time per batch row inside the
+    // time loop, while each step's dG rows are in cache, then over rows in order below: the same
+    // numbers on any thread count, no serial pass over [T·B, G] afterwards.
+    let fuseInput = I <= fusedInputWidth
+    var biasRows = [S](repeating: 0, count: B * G), hiddenBiasRows = [S](repeating: 0, count: cell == .gru ? B * G : 0)
+    var inputRows = [S](repeating: 0, count: fuseInput ? B * I * G : 0)    // per row: I × G, i.e. dW_ihᵀ
     let gT = swapBatchAndTime(dOut, B: B, T: T, F: H, toTimeMajor: true)
     var dGX: [S] = uninitialized(T * B * G)
     var dGH: [S] = cell == .gru ? uninitialized(T * B * G) : []   // GRU: the hidden side differs in the n gate
@@ -211,7 +215,9 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
     trace.cs.withUnsafeBufferPointer { cp in trace.tanhC.withUnsafeBufferPointer { tc in trace.hn.withUnsafeBufferPointer { hnp in
     dGX.withUnsafeMutableBufferPointer { dxp in dGH.withUnsafeMutableBufferPointer { dhp in
     dh.withUnsafeMutableBufferPointer { d in dhNext.withUnsafeMutableBufferPointer { dn in dcNext.withUnsafeMutableBufferPointer { dc in
-        let recurrent = FixedOperand(wh.baseAddress!, k: G, n: H, ldb: H)       // dG_t·W_hh
+    biasRows.withUnsafeMutableBufferPointer { brp in hiddenBiasRows.withUnsafeMutableBufferPointer { hbp in
+    inputRows.withUnsafeMutableBufferPointer { irp in trace.xT.withUnsafeBufferPointer { xp in
+        let recurrent = FixedOperand(wh.baseAddress!, transposed: false, k: G, n: H, ldb: H)       // dG_t·W_hh
         batchParallel(B) { b0, b1 in
             let nb = b1 - b0
             for t in stride(from: T - 1, through: 0, by: -1) {
@@ -260,6 +266,21 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
                         }
                     }
                 }
+                for b in b0..<b1 {
+                    let g = gx + (b - b0) * G, sum = brp.baseAddress! + b * G
+                    for j in 0..<G { sum[j] += g[j] }
+                    if cell == .gru {
+                        let h = dhp.baseAddress! + (t * B + b) * G, hs = hbp.baseAddress! + b * G
+                        for j in 0..<G { hs[j] += h[j] }
+                    }
+                    if fuseInput {
+                        let x = xp.baseAddress! + (t * B + b) * I
+                        for i in 0..<I {
+                            let xi = x[i], w = irp.baseAddress! + (b * I + i) * G
+                            for j in 0..<G { w[j] = w[j].addingProduct(g[j], xi) }
+                        }
+                    }
+                }
                 if detach {
                     for k in 0..<(nb * H) { dn0[k] = 0 }
                 } else {
@@ -268,26 +289,29 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
                 }
             }
         }
-    } } } } } } } } } } } }
+    } } } } } } } } } } } } } } } }
+    for b in 0..<B {
+        for j in 0..<G { out.dbih[j] += biasRows[b * G + j] }
+        if cell == .gru { for j in 0..<G { out.dbhh[j] += hiddenBiasRows[b * G + j] } }
+        if fuseInput { for i in 0..<I { for j in 0..<G { out.dwih[j * I + i] += inputRows[(b * I + i) * G + j] } } }
+    }
+    if cell != .gru { out.dbhh = out.dbih }     // both biases enter the same sum
     out.timeNorms = (0..<T).map { t in rowSquares[(t * B)..<(t * B + B)].reduce(0, +).squareRoot() }
     let dHidden = cell == .gru ? dGH : dGX
     // Weight gradients for all steps at once: dW_ih = Σ_t dG_tᵀ·x_t, dW_hh = Σ_t dG_tᵀ·h_{t−1}.
     dGX.withUnsafeBufferPointer { gx in dHidden.withUnsafeBufferPointer { gh in
     trace.xT.withUnsafeBufferPointer { xp in trace.hs.withUnsafeBufferPointer { hp in wih.withUnsafeBufferPointer { wi in
-        out.dwih.withUnsafeMutableBufferPointer { dw in
-            S.gemm(transA: true, transB: false, m: G, n: I, k: T * B, alpha: 1, a: gx.baseAddress!, lda: G,
-                   b: xp.baseAddress!, ldb: I, beta: 0, c: dw.baseAddress!, ldc: I)
+        if !fuseInput {
+            out.dwih.withUnsafeMutableBufferPointer { dw in
+                S.gemm(transA: true, transB: false, m: G, n: I, k: T * B, alpha: 1, a: gx.baseAddress!, lda: G,
+                       b: xp.baseAddress!, ldb: I, beta: 0, c: dw.baseAddress!, ldc: I)
+            }
         }
         out.dwhh.withUnsafeMutableBufferPointer { dw in
             S.gemm(transA: true, transB: false, m: G, n: H, k: T * B, alpha: 1, a: gh.baseAddress!, lda: G,
                    b: hp.baseAddress!, ldb: H, beta: 0, c: dw.baseAddress!, ldc: H)
         }
-        out.dbih.withUnsafeMutableBufferPointer { bi in out.dbhh.withUnsafeMutableBufferPointer { bh in
-            for r in 0..<(T * B) {
-                let x = gx.baseAddress! + r * G, h = gh.baseAddress! + r * G
-                for j in 0..<G { bi[j] += x[j]; bh[j] += h[j] }
-            }
-        } }
+        guard inputGradient else { return }
         var dxT = [S](repeating: 0, count: T * B * I)
         dxT.withUnsafeMutableBufferPointer { dp in
             S.gemm(transA: false, transB: false, m: T * B, n: I, k: G, alpha: 1, a: gx.baseAddress!, lda: G,
@@ -298,16 +322,17 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
     return out
 }
 
-/// Products with one fixed right operand B [k, n] (row-major), repeated at every step of a
-/// sequence: on the Swift backend a Float B is packed once; otherwise each product is a GEMM.
+/// Products with one fixed right operand op(B) [k, n] (B row-major, op(B) = Bᵀ when
+/// `transposed`), repeated at every step of a sequence: on the Swift backend a Float op(B) is
+/// packed once; otherwise each product is a GEMM.
 final class FixedOperand<S: Scalar> {
-    let b: UnsafePointer<S>, k: Int, n: Int, ldb: Int
+    let b: UnsafePointer<S>, transposed: Bool, k: Int, n: Int, ldb: Int
     let packed: PackedGemm.PackedB?
 
-    init(_ b: UnsafePointer<S>, k: Int, n: Int, ldb: Int) {
-        self.b = b; self.k = k; self.n = n; self.ldb = ldb
+    init(_ b: UnsafePointer<S>, transposed: Bool, k: Int, n: Int, ldb: Int) {
+        self.b = b; self.transposed = transposed; self.k = k; self.n = n; self.ldb = ldb
         packed = S.self == Float.self && Backend.current.kind == .swift
-            ? PackedGemm.PackedB(transB: false, k: k, n: n, b: UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb) : nil
+            ? PackedGemm.PackedB(transB: transposed, k: k, n: n, b: UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb) : nil
     }
 
     /// C[m×n] = A[m×k]·B + β·C.
@@ -316,10 +341,14 @@ final class FixedOperand<S: Scalar> {
             PackedGemm.sgemm(transA: false, m: m, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda, packed: packed,
                              alpha: 1, beta: Float(beta), c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc)
         } else {
-            S.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            S.gemm(transA: false, transB: transposed, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
     }
 }
+
+/// Widest input whose dW_ih is summed inside the backward time loop (I FMAs per gate element
+/// and step, on rows in cache) rather than by a GEMM over all steps afterwards.
+let fusedInputWidth = 8
 
 /// Σ x² in Double with four interleaved partial sums (a single running sum is one long chain of
 /// dependent adds); a fixed order, so the same on any thread count.
