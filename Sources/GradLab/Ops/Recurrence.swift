@@ -87,15 +87,14 @@ extension Var {
     }
 }
 
-/// Copies a [B, T, F] buffer (starting at `offset` in `x`) into [T, B, F] or back
-/// (`toTimeMajor: false`), one row at a time.
-func swapBatchAndTime<S>(_ x: [S], from offset: Int = 0, B: Int, T: Int, F: Int, toTimeMajor: Bool) -> [S] {
+/// Copies a [B, T, F] buffer into [T, B, F] or back (`toTimeMajor: false`), one row at a time.
+func swapBatchAndTime<S>(_ x: [S], B: Int, T: Int, F: Int, toTimeMajor: Bool) -> [S] {
     [S](unsafeUninitializedCapacity: B * T * F) { yp, count in
         x.withUnsafeBufferPointer { xp in
             for b in 0..<B { for t in 0..<T {
                 let bt = (b &* T &+ t) &* F, tb = (t &* B &+ b) &* F
                 let (src, dst) = toTimeMajor ? (bt, tb) : (tb, bt)
-                (yp.baseAddress! + dst).initialize(from: xp.baseAddress! + offset + src, count: F)
+                (yp.baseAddress! + dst).initialize(from: xp.baseAddress! + src, count: F)
             } }
         }
         count = B * T * F
@@ -115,7 +114,14 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
     var rec = [S]()
     if cell == .gru { trace.hn = uninitialized(T * BH) }
     if cell == .gru || cell == .lstm { rec = uninitialized(B * G) }     // each step's h_{t−1}·W_hhᵀ
+    // A narrow input (the sequence tasks have 1–2 features) is projected inside the time loop,
+    // into rows in cache, instead of by a GEMM that writes all T·B·G gate rows beforehand.
+    let fuseInput = I <= fusedInputWidth
+    var wihT = [S](repeating: 0, count: fuseInput ? I * G : 0)     // W_ihᵀ [I, G]
+    if fuseInput { for g in 0..<G { for i in 0..<I { wihT[i * G + g] = wih[g * I + i] } } }
+    var out: [S] = uninitialized(B * T * H)      // [B, T, H], written row by row as steps finish
     trace.xT.withUnsafeBufferPointer { xp in wih.withUnsafeBufferPointer { wi in whh.withUnsafeBufferPointer { wh in
+    wihT.withUnsafeBufferPointer { wT in out.withUnsafeMutableBufferPointer { op in
     trace.acts.withUnsafeMutableBufferPointer { ap in trace.hs.withUnsafeMutableBufferPointer { hp in
     trace.cs.withUnsafeMutableBufferPointer { cp in trace.tanhC.withUnsafeMutableBufferPointer { tc in
     trace.hn.withUnsafeMutableBufferPointer { hnp in rec.withUnsafeMutableBufferPointer { rp in
@@ -123,9 +129,11 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
         // Input projections for every step in one GEMM, biases folded in (GRU keeps b_hn apart:
         // it sits inside r⊙(·); the LSTM cell adds them itself, saving a pass over this buffer).
         let bias = (0..<G).map { bih[$0] + (cell == .gru && $0 >= 2 * H ? 0 : bhh[$0]) }
-        if cell != .lstm { for r in 0..<(T * B) { (a + r * G).update(from: bias, count: G) } }
-        S.gemm(transA: false, transB: true, m: T * B, n: G, k: I, alpha: 1, a: xp.baseAddress!, lda: I,
-               b: wi.baseAddress!, ldb: I, beta: cell == .lstm ? 0 : 1, c: a, ldc: G)
+        if !fuseInput {
+            if cell != .lstm { for r in 0..<(T * B) { (a + r * G).update(from: bias, count: G) } }
+            S.gemm(transA: false, transB: true, m: T * B, n: G, k: I, alpha: 1, a: xp.baseAddress!, lda: I,
+                   b: wi.baseAddress!, ldb: I, beta: cell == .lstm ? 0 : 1, c: a, ldc: G)
+        }
         let recurrent = FixedOperand(wh.baseAddress!, transposed: true, k: H, n: G, ldb: H)       // h_{t−1}·W_hhᵀ
         func act(_ kind: ActivationKind, _ p: UnsafeMutablePointer<S>, _ n: Int) {
             S.activate(kind, UnsafeBufferPointer(start: p, count: n), UnsafeMutableBufferPointer(start: p, count: n))
@@ -136,6 +144,16 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
             let nb = b1 - b0
             for t in 0..<T {
                 let at = a + (t * B + b0) * G, hPrev = h + t * BH + b0 * H, hNew = h + (t + 1) * BH + b0 * H
+                if fuseInput {
+                    for b in 0..<nb {
+                        let z = at + b * G, x = xp.baseAddress! + (t * B + b0 + b) * I
+                        if cell == .lstm { z.update(repeating: 0, count: G) } else { z.update(from: bias, count: G) }
+                        for i in 0..<I {
+                            let xi = x[i], w = wT.baseAddress! + i * G
+                            for j in 0..<G { z[j] = z[j].addingProduct(w[j], xi) }
+                        }
+                    }
+                }
                 switch cell {
                 case .rnnTanh, .rnnRelu:
                     recurrent.multiply(m: nb, a: hPrev, lda: H, beta: 1, c: at, ldc: G)
@@ -165,10 +183,11 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
                         }
                     }
                 }
+                for b in 0..<nb { (op.baseAddress! + ((b0 + b) * T + t) * H).update(from: hNew + b * H, count: H) }
             }
         }
-    } } } } } } } } }
-    return swapBatchAndTime(trace.hs, from: BH, B: B, T: T, F: H, toTimeMajor: false)
+    } } } } } } } } } } }
+    return out
 }
 
 /// One LSTM row: gates z (the input projection, [i f g o] × H) plus biases plus the recurrent
@@ -203,14 +222,13 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
     let fuseInput = I <= fusedInputWidth
     var biasRows = [S](repeating: 0, count: B * G), hiddenBiasRows = [S](repeating: 0, count: cell == .gru ? B * G : 0)
     var inputRows = [S](repeating: 0, count: fuseInput ? B * I * G : 0)    // per row: I × G, i.e. dW_ihᵀ
-    let gT = swapBatchAndTime(dOut, B: B, T: T, F: H, toTimeMajor: true)
     var dGX: [S] = uninitialized(T * B * G)
     var dGH: [S] = cell == .gru ? uninitialized(T * B * G) : []   // GRU: the hidden side differs in the n gate
     var dh = [S](repeating: 0, count: BH), dhNext = dh, dcNext = dh
     var rowSquares = [Double](repeating: 0, count: T * B)
     var out = RecurrenceGradients<S>(dx: [], dwih: [S](repeating: 0, count: G * I), dwhh: [S](repeating: 0, count: G * H),
                                      dbih: [S](repeating: 0, count: G), dbhh: [S](repeating: 0, count: G), timeNorms: [])
-    gT.withUnsafeBufferPointer { gp in whh.withUnsafeBufferPointer { wh in
+    dOut.withUnsafeBufferPointer { gp in whh.withUnsafeBufferPointer { wh in
     trace.acts.withUnsafeBufferPointer { ap in trace.hs.withUnsafeBufferPointer { hp in
     trace.cs.withUnsafeBufferPointer { cp in trace.tanhC.withUnsafeBufferPointer { tc in trace.hn.withUnsafeBufferPointer { hnp in
     dGX.withUnsafeMutableBufferPointer { dxp in dGH.withUnsafeMutableBufferPointer { dhp in
@@ -221,8 +239,11 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
         batchParallel(B) { b0, b1 in
             let nb = b1 - b0
             for t in stride(from: T - 1, through: 0, by: -1) {
-                let gt = gp.baseAddress! + t * BH + b0 * H, db0 = d.baseAddress! + b0 * H, dn0 = dn.baseAddress! + b0 * H
-                for k in 0..<(nb * H) { db0[k] = gt[k] + dn0[k] }
+                let db0 = d.baseAddress! + b0 * H, dn0 = dn.baseAddress! + b0 * H
+                for b in 0..<nb {      // ∂L/∂h_t: from the output [B, T, H] plus from step t+1
+                    let g = gp.baseAddress! + ((b0 + b) * T + t) * H, d = db0 + b * H, n = dn0 + b * H
+                    for j in 0..<H { d[j] = g[j] + n[j] }
+                }
                 for b in b0..<b1 {     // per-row sums, merged in a fixed order below: same norms on any thread count
                     rowSquares[t * B + b] = sumOfSquares(d.baseAddress! + b * H, H)
                 }
