@@ -60,6 +60,35 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(one, two)
     }
 
+    /// A Dense layer's y = x·Wᵀ + b, where the GEMM adds b as it stores each tile (edge strips
+    /// through the scratch tile, several depth blocks, n ≤ 4 and k = 0 broadcast first), against
+    /// Double loops, on 1 and 2 threads with the same bits.
+    func testAffineAddsTheBiasRow() {
+        var rng = SeededRandom(seed: 7)
+        for (m, n, k) in [(5, 3, 7), (9, 33, 300), (128, 256, 64), (64, 10, 64), (7, 20, 0), (200, 300, 40)] {
+            let x = (0..<(m * k)).map { _ in Float(rng.normal()) }, w = (0..<(n * k)).map { _ in Float(rng.normal()) }
+            let b = (0..<n).map { _ in Float(rng.normal()) }
+            func run(threads: Int) -> [Float] {
+                Backend.setThreads(threads)
+                defer { Backend.setThreads(1) }
+                var y = [Float](repeating: .nan, count: m * n)
+                x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        Float.affine(m: m, n: n, k: k, x: xp.baseAddress!, ldx: max(k, 1), w: wp.baseAddress!, ldw: max(k, 1),
+                                     bias: bp.baseAddress!, y: yp.baseAddress!, ldy: n)
+                    }
+                } } }
+                return y
+            }
+            let one = run(threads: 1)
+            XCTAssertEqual(one, run(threads: 2), "m\(m) n\(n) k\(k): thread count changed the bits")
+            for i in 0..<m { for j in 0..<n {
+                let want = (0..<k).reduce(Double(b[j])) { $0 + Double(x[i * k + $1]) * Double(w[j * k + $1]) }
+                XCTAssertEqual(Double(one[i * n + j]), want, accuracy: 1e-4 * Double(max(k, 1)).squareRoot(), "m\(m) n\(n) k\(k) [\(i), \(j)]")
+            } }
+        }
+    }
+
     func testOpenBLASAgreesWhenInstalled() throws {
         guard (try? Backend.load(.openblas)) != nil else { throw XCTSkip("libopenblas not installed") }
         var rng = SeededRandom(seed: 8)

@@ -13,6 +13,10 @@ where Self.RawSignificand: FixedWidthInteger {
                      alpha: Self, a: UnsafePointer<Self>, lda: Int,
                      b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// y[m×n] = x[m×k]·Wᵀ + 1·bᵀ with W [n, k] and b [n], row strides ldx, ldw, ldy: a Dense
+    /// layer's affine map (the Float GEMM adds b as it stores each tile, saving a pass over y).
+    static func affine(m: Int, n: Int, k: Int, x: UnsafePointer<Self>, ldx: Int, w: UnsafePointer<Self>, ldw: Int,
+                       bias: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>, ldy: Int)
     /// y[i] = f(x[i]) for an activation; fast vectorized for Float.
     static func activate(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Self>, _ y: UnsafeMutableBufferPointer<Self>)
     /// tanh and the logistic sigmoid of one element, by the formulas `activate` uses, for fused
@@ -21,6 +25,20 @@ where Self.RawSignificand: FixedWidthInteger {
     static func sigmoidElement(_ x: Self) -> Self
     /// Name used in safetensors headers ("F32", "F64").
     static var safetensorsDType: String { get }
+}
+
+extension Scalar {
+    public static func affine(m: Int, n: Int, k: Int, x: UnsafePointer<Self>, ldx: Int, w: UnsafePointer<Self>, ldw: Int,
+                              bias: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>, ldy: Int) {
+        affineByBroadcast(m: m, n: n, k: k, x: x, ldx: ldx, w: w, ldw: ldw, bias: bias, y: y, ldy: ldy)
+    }
+
+    /// Rows start as copies of b and the GEMM accumulates onto them (β = 1).
+    static func affineByBroadcast(m: Int, n: Int, k: Int, x: UnsafePointer<Self>, ldx: Int, w: UnsafePointer<Self>, ldw: Int,
+                                  bias: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>, ldy: Int) {
+        for i in 0..<m { (y + i * ldy).update(from: bias, count: n) }
+        gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: x, lda: ldx, b: w, ldb: ldw, beta: 1, c: y, ldc: ldy)
+    }
 }
 
 extension Double: Scalar {
@@ -46,6 +64,15 @@ extension Float: Scalar {
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         Backend.current.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+    public static func affine(m: Int, n: Int, k: Int, x: UnsafePointer<Float>, ldx: Int, w: UnsafePointer<Float>, ldw: Int,
+                              bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, ldy: Int) {
+        if Backend.current.kind == .swift {
+            PackedGemm.sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: x, lda: ldx, b: w, ldb: ldw,
+                             beta: 0, c: y, ldc: ldy, bias: bias)
+        } else {
+            affineByBroadcast(m: m, n: n, k: k, x: x, ldx: ldx, w: w, ldw: ldw, bias: bias, y: y, ldy: ldy)
+        }
     }
     public static func activate(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
         VectorMath.activate(kind, x, y)

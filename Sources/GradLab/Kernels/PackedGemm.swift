@@ -31,11 +31,20 @@ enum PackedGemm {
     }
     nonisolated(unsafe) static var buffers: [Buffers] = []
 
+    /// With `bias` (and β = 0), C = α·op(A)·op(B) + 1·biasᵀ: the bias row is added to each tile as
+    /// it is stored, by the thread that computes it (a Dense layer's x·Wᵀ + b in one pass over C).
     static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                       alpha: Float, a: UnsafePointer<Float>, lda: Int,
                       b: UnsafePointer<Float>, ldb: Int,
-                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil) {
         if m == 0 || n == 0 { return }
+        if let bias, n <= 4 || k == 0 || alpha == 0 {     // no tiles to add it in: broadcast it first
+            precondition(beta == 0, "a GEMM with a bias row takes β = 0")
+            for i in 0..<m { (c + i * ldc).update(from: bias, count: n) }
+            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
+            return
+        }
+        precondition(bias == nil || beta == 0, "a GEMM with a bias row takes β = 0")
         if k == 0 || alpha == 0 { scale(c, m: m, n: n, ldc: ldc, by: beta); return }
         if n <= 4 { skinny(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return }
         let pool = WorkerPool.shared
@@ -46,13 +55,13 @@ enum PackedGemm {
         // its own buffers.
         let parts = flops < 1 << 21 || pool.busy ? 1 : min(pool.threads, (n + nr - 1) / nr)
         if parts == 1 {
-            serial(transA, transB, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc, buffers[WorkerPool.currentIndex])
+            serial(transA, transB, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, buffers[WorkerPool.currentIndex])
             return
         }
         let panels = (n + nr - 1) / nr
         pool.run(parts: parts) { t in
             let j0 = min(n, panels * t / parts * nr), j1 = min(n, panels * (t + 1) / parts * nr)
-            if j1 > j0 { serial(transA, transB, m, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc, buffers[t]) }
+            if j1 > j0 { serial(transA, transB, m, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, buffers[t]) }
         }
     }
 
@@ -154,7 +163,7 @@ enum PackedGemm {
             var ic = 0
             while ic < m {
                 macroKernel(min(mc, m - ic), n, kb, a + ic * rs + pc * cs, rs, cs, alpha, packed.data + pc * packed.strips * nr,
-                            c + ic * ldc, ldc, pc > 0 || beta != 0, buf)
+                            c + ic * ldc, ldc, pc > 0 || beta != 0, nil, buf)
                 ic &+= mc
             }
             pc &+= kc
@@ -169,7 +178,8 @@ enum PackedGemm {
     private static func serial(_ transA: Bool, _ transB: Bool, _ m: Int, _ j0: Int, _ j1: Int, _ k: Int,
                                _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
                                _ b: UnsafePointer<Float>, _ ldb: Int,
-                               _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ buf: Buffers) {
+                               _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?,
+                               _ buf: Buffers) {
         if beta != 0 && beta != 1 {
             for i in 0..<m { for j in j0..<j1 { c[i * ldc + j] *= beta } }
         }
@@ -186,7 +196,8 @@ enum PackedGemm {
                 var ic = 0
                 while ic < m {
                     let mb = min(mc, m - ic)
-                    macroKernel(mb, nb, kb, a + ic * rs + pc * cs, rs, cs, alpha, buf.b, c + ic * ldc + jc, ldc, accumulate, buf)
+                    macroKernel(mb, nb, kb, a + ic * rs + pc * cs, rs, cs, alpha, buf.b, c + ic * ldc + jc, ldc, accumulate,
+                                accumulate ? nil : bias.map { $0 + jc }, buf)
                     ic &+= mc
                 }
                 pc &+= kc
@@ -224,7 +235,7 @@ enum PackedGemm {
     @inline(__always)
     private static func macroKernel(_ mb: Int, _ nb: Int, _ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int,
                                     _ alpha: Float, _ pb: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-                                    _ accumulate: Bool, _ buf: Buffers) {
+                                    _ accumulate: Bool, _ bias: UnsafePointer<Float>?, _ buf: Buffers) {
         // A is read in place, a ragged last strip (< mr rows) by a tile with that many rows.
         var j = 0
         while j < nb {
@@ -238,12 +249,14 @@ enum PackedGemm {
                 let rows = rest > mr && rest <= mr + 2 ? (rest + 1) / 2 : min(mr, rest)
                 let aStrip = a + i * rs
                 if cols == nr {
-                    microKernel(rows: rows, kb, aStrip, rs, cs, bStrip, alpha, c + i * ldc + j, ldc, accumulate)
+                    microKernel(rows: rows, kb, aStrip, rs, cs, bStrip, alpha, c + i * ldc + j, ldc, accumulate, bias.map { $0 + j })
                 } else {
-                    microKernel(rows: rows, kb, aStrip, rs, cs, bStrip, alpha, buf.c, nr, false)
+                    microKernel(rows: rows, kb, aStrip, rs, cs, bStrip, alpha, buf.c, nr, false, nil)
                     for r in 0..<rows {
-                        let dst = c + (i + r) * ldc + j
-                        for q in 0..<cols { dst[q] = accumulate ? dst[q] + buf.c[r * nr + q] : buf.c[r * nr + q] }
+                        let dst = c + (i + r) * ldc + j, t = buf.c + r * nr
+                        if accumulate { for q in 0..<cols { dst[q] += t[q] } }
+                        else if let bias { for q in 0..<cols { dst[q] = t[q] + bias[j + q] } }
+                        else { for q in 0..<cols { dst[q] = t[q] } }
                     }
                 }
                 i &+= rows
@@ -257,18 +270,19 @@ enum PackedGemm {
     /// declines to inline it (a run-time count kept all 16 accumulators live, spilling them).
     @inline(__always)
     private static func microKernel(rows: Int, _ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>,
-                                    _ alpha: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+                                    _ alpha: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool,
+                                    _ bias: UnsafePointer<Float>?) {
         switch rows {
         #if GRADLAB_AVX512
-        case 8: tile(Rows8.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
-        case 7: tile(Rows7.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 8: tile(Rows8.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate, bias)
+        case 7: tile(Rows7.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate, bias)
         #endif
-        case 6: tile(Rows6.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
-        case 1: tile(Rows1.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
-        case 2: tile(Rows2.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
-        case 3: tile(Rows3.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
-        case 4: tile(Rows4.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
-        case 5: tile(Rows5.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate)
+        case 6: tile(Rows6.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate, bias)
+        case 1: tile(Rows1.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate, bias)
+        case 2: tile(Rows2.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate, bias)
+        case 3: tile(Rows3.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate, bias)
+        case 4: tile(Rows4.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate, bias)
+        case 5: tile(Rows5.self, kb, a, rs, cs, b, alpha, c, ldc, accumulate, bias)
         default: preconditionFailure("micro-tile of \(rows) rows")
         }
     }
@@ -280,7 +294,8 @@ enum PackedGemm {
     /// instruction sequence whatever `rows` is, so edge tiles match full ones bit for bit.
     @inline(__always)
     private static func tile<R: TileRows>(_: R.Type, _ kb: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ cs: Int, _ b: UnsafePointer<Float>,
-                             _ alpha: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+                             _ alpha: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool,
+                             _ bias: UnsafePointer<Float>?) {
         let rows = R.count
         // C's rows sit ldc apart, often a multiple of 4 KiB, and by the time the tile adds into
         // them a whole pass over C has evicted them: fetch them now, behind the multiply (large
@@ -315,6 +330,11 @@ enum PackedGemm {
             let s = V(repeating: alpha)
             c00 *= s; c01 *= s; c10 *= s; c11 *= s; c20 *= s; c21 *= s; c30 *= s; c31 *= s
             c40 *= s; c41 *= s; c50 *= s; c51 *= s; c60 *= s; c61 *= s; c70 *= s; c71 *= s
+        }
+        if let bias {
+            let b0 = UnsafeRawPointer(bias).loadUnaligned(as: V.self), b1 = UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: w, as: V.self)
+            c00 += b0; c01 += b1; c10 += b0; c11 += b1; c20 += b0; c21 += b1; c30 += b0; c31 += b1
+            c40 += b0; c41 += b1; c50 += b0; c51 += b1; c60 += b0; c61 += b1; c70 += b0; c71 += b1
         }
         store(c, 0, ldc, accumulate, c00, c01)
         if rows > 1 { store(c, 1, ldc, accumulate, c10, c11) }

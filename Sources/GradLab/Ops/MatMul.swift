@@ -29,17 +29,18 @@ extension Var {
                      "linear: input has \(x.shape[1]) features but weight is \(weight.shape) ([out, in])")
         let (m, k, n) = (x.shape[0], x.shape[1], weight.shape[0])
         if let bias { precondition(bias.shape == [n], "linear: bias shape \(bias.shape) ≠ [\(n)]") }
-        // Rows start as copies of b and the GEMM accumulates onto them (β = 1); without a bias
-        // β = 0 overwrites every element, so no zero-fill is needed either way.
+        // Every element is written (β = 0, or the bias row plus the product), so no zero-fill.
         let y = [S](unsafeUninitializedCapacity: m * n) { yp, count in
-            if let bias {
-                bias.value.scalars.withUnsafeBufferPointer { bp in
-                    for i in 0..<m { (yp.baseAddress! + i * n).initialize(from: bp.baseAddress!, count: n) }
-                }
-            }
             x.value.scalars.withUnsafeBufferPointer { xp in weight.value.scalars.withUnsafeBufferPointer { wp in
-                S.gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: xp.baseAddress!, lda: k,
-                       b: wp.baseAddress!, ldb: k, beta: bias == nil ? 0 : 1, c: yp.baseAddress!, ldc: n)
+                if let bias {
+                    bias.value.scalars.withUnsafeBufferPointer { bp in
+                        S.affine(m: m, n: n, k: k, x: xp.baseAddress!, ldx: k, w: wp.baseAddress!, ldw: k,
+                                 bias: bp.baseAddress!, y: yp.baseAddress!, ldy: n)
+                    }
+                } else {
+                    S.gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: xp.baseAddress!, lda: k,
+                           b: wp.baseAddress!, ldb: k, beta: 0, c: yp.baseAddress!, ldc: n)
+                }
             } }
             count = m * n
         }
