@@ -89,7 +89,7 @@ extension Var {
 
 /// Copies a [B, T, F] buffer into [T, B, F] or back (`toTimeMajor: false`), one row at a time.
 func swapBatchAndTime<S>(_ x: [S], B: Int, T: Int, F: Int, toTimeMajor: Bool) -> [S] {
-    [S](unsafeUninitializedCapacity: B * T * F) { yp, count in
+    [S](unsafeUninitializedCapacity: x.count) { yp, count in
         x.withUnsafeBufferPointer { xp in
             for b in 0..<B { for t in 0..<T {
                 let bt = (b &* T &+ t) &* F, tb = (t &* B &+ b) &* F
@@ -97,7 +97,7 @@ func swapBatchAndTime<S>(_ x: [S], B: Int, T: Int, F: Int, toTimeMajor: Bool) ->
                 (yp.baseAddress! + dst).initialize(from: xp.baseAddress! + src, count: F)
             } }
         }
-        count = B * T * F
+        count = x.count
     }
 }
 
@@ -126,8 +126,9 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
     trace.cs.withUnsafeMutableBufferPointer { cp in trace.tanhC.withUnsafeMutableBufferPointer { tc in
     trace.hn.withUnsafeMutableBufferPointer { hnp in rec.withUnsafeMutableBufferPointer { rp in
         let a = ap.baseAddress!, h = hp.baseAddress!
-        // Input projections for every step in one GEMM, biases folded in (GRU keeps b_hn apart:
-        // it sits inside r⊙(·); the LSTM cell adds them itself, saving a pass over this buffer).
+        // Biases folded into the input projection (GRU keeps b_hn apart: it sits inside r⊙(·); the
+        // LSTM cell adds them itself, saving a pass over the gate rows). A wide input's projections
+        // for every step are one GEMM.
         let bias = (0..<G).map { bih[$0] + (cell == .gru && $0 >= 2 * H ? 0 : bhh[$0]) }
         if !fuseInput {
             if cell != .lstm { for r in 0..<(T * B) { (a + r * G).update(from: bias, count: G) } }
@@ -356,7 +357,7 @@ final class FixedOperand<S: Scalar> {
             ? PackedGemm.PackedB(transB: transposed, k: k, n: n, b: UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb) : nil
     }
 
-    /// C[m×n] = A[m×k]·B + β·C.
+    /// C[m×n] = A[m×k]·op(B) + β·C.
     func multiply(m: Int, a: UnsafePointer<S>, lda: Int, beta: S, c: UnsafeMutablePointer<S>, ldc: Int) {
         if let packed {
             PackedGemm.sgemm(transA: false, m: m, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda, packed: packed,
