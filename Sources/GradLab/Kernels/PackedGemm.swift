@@ -85,7 +85,7 @@ enum PackedGemm {
                     let row = a + p * lda
                     for j in 0..<n {
                         let s = opB(p, j), out = t + j * m
-                        for i in 0..<m { out[i] = out[i].addingProduct(row[i], s) }
+                        for i in 0..<m { out[i] = out[i].plusProduct(row[i], s) }
                     }
                 }
                 for i in 0..<m { for j in 0..<n { put(i, j, t[j * m + i]) } }
@@ -104,17 +104,17 @@ enum PackedGemm {
                 var p = 0
                 while p + 2 * w <= k {
                     let x0 = load(row + p), x1 = load(row + p + w)
-                    s0 = s0.addingProduct(x0, load(t + p)); u0 = u0.addingProduct(x1, load(t + p + w))
-                    s1 = s1.addingProduct(x0, load(t + k + p)); u1 = u1.addingProduct(x1, load(t + k + p + w))
-                    s2 = s2.addingProduct(x0, load(t + 2 * k + p)); u2 = u2.addingProduct(x1, load(t + 2 * k + p + w))
-                    s3 = s3.addingProduct(x0, load(t + 3 * k + p)); u3 = u3.addingProduct(x1, load(t + 3 * k + p + w))
+                    s0 = s0.plusProduct(x0, load(t + p)); u0 = u0.plusProduct(x1, load(t + p + w))
+                    s1 = s1.plusProduct(x0, load(t + k + p)); u1 = u1.plusProduct(x1, load(t + k + p + w))
+                    s2 = s2.plusProduct(x0, load(t + 2 * k + p)); u2 = u2.plusProduct(x1, load(t + 2 * k + p + w))
+                    s3 = s3.plusProduct(x0, load(t + 3 * k + p)); u3 = u3.plusProduct(x1, load(t + 3 * k + p + w))
                     p &+= 2 * w
                 }
                 var r0 = (s0 + u0).sum(), r1 = (s1 + u1).sum(), r2 = (s2 + u2).sum(), r3 = (s3 + u3).sum()
                 while p < k {
                     let x = row[p]
-                    r0 = r0.addingProduct(x, t[p]); r1 = r1.addingProduct(x, t[k + p])
-                    r2 = r2.addingProduct(x, t[2 * k + p]); r3 = r3.addingProduct(x, t[3 * k + p])
+                    r0 = r0.plusProduct(x, t[p]); r1 = r1.plusProduct(x, t[k + p])
+                    r2 = r2.plusProduct(x, t[2 * k + p]); r3 = r3.plusProduct(x, t[3 * k + p])
                     p &+= 1
                 }
                 put(i, 0, r0)
@@ -314,14 +314,14 @@ enum PackedGemm {
             let b0 = pb.loadUnaligned(as: V.self)
             let b1 = pb.loadUnaligned(fromByteOffset: w, as: V.self)
             var av = V(repeating: pa[0])
-            c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
-            if rows > 1 { av = V(repeating: pa[1 * rs]); c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1) }
-            if rows > 2 { av = V(repeating: pa[2 * rs]); c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1) }
-            if rows > 3 { av = V(repeating: pa[3 * rs]); c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1) }
-            if rows > 4 { av = V(repeating: pa[4 * rs]); c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1) }
-            if rows > 5 { av = V(repeating: pa[5 * rs]); c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1) }
-            if rows > 6 { av = V(repeating: pa[6 * rs]); c60 = c60.addingProduct(av, b0); c61 = c61.addingProduct(av, b1) }
-            if rows > 7 { av = V(repeating: pa[7 * rs]); c70 = c70.addingProduct(av, b0); c71 = c71.addingProduct(av, b1) }
+            c00 = c00.plusProduct(av, b0); c01 = c01.plusProduct(av, b1)
+            if rows > 1 { av = V(repeating: pa[1 * rs]); c10 = c10.plusProduct(av, b0); c11 = c11.plusProduct(av, b1) }
+            if rows > 2 { av = V(repeating: pa[2 * rs]); c20 = c20.plusProduct(av, b0); c21 = c21.plusProduct(av, b1) }
+            if rows > 3 { av = V(repeating: pa[3 * rs]); c30 = c30.plusProduct(av, b0); c31 = c31.plusProduct(av, b1) }
+            if rows > 4 { av = V(repeating: pa[4 * rs]); c40 = c40.plusProduct(av, b0); c41 = c41.plusProduct(av, b1) }
+            if rows > 5 { av = V(repeating: pa[5 * rs]); c50 = c50.plusProduct(av, b0); c51 = c51.plusProduct(av, b1) }
+            if rows > 6 { av = V(repeating: pa[6 * rs]); c60 = c60.plusProduct(av, b0); c61 = c61.plusProduct(av, b1) }
+            if rows > 7 { av = V(repeating: pa[7 * rs]); c70 = c70.plusProduct(av, b0); c71 = c71.plusProduct(av, b1) }
             pa += cs
             pb += 2 * w
             p &+= 1

@@ -77,7 +77,7 @@ private func summaryChunk(_ base: UnsafePointer<Float>, _ count: Int, _ limit: I
         vbeyond &+= ((lim &- a) &>> shift) & one
         let d = vmax &- a
         vmax = vmax &- (d & (d &>> shift))
-        sum += v; sq = sq.addingProduct(v, v); ab += unsafeBitCast(a, to: V.self)
+        sum += v; sq = sq.plusProduct(v, v); ab += unsafeBitCast(a, to: V.self)
         i += 16
     }
     var maxBits: Int32 = 0
@@ -138,7 +138,7 @@ private func tanhBackwardChunk(_ yb: UnsafePointer<Float>, _ gb: UnsafePointer<F
     var sum = V(), sq = V(), vbeyond = I(), dq = V(), dq2 = V()
     @inline(__always) func output(_ v: V) {
         if limit != nil { vbeyond &+= ((lim &- (unsafeBitCast(v, to: I.self) & signMask)) &>> shift) & ones }
-        sum += v; sq = sq.addingProduct(v, v)
+        sum += v; sq = sq.plusProduct(v, v)
     }
     @inline(__always) func gradient(_ i: Int) -> V {
         let v = UnsafeRawPointer(yb + i).loadUnaligned(as: V.self), g = UnsafeRawPointer(gb + i).loadUnaligned(as: V.self)
@@ -150,11 +150,11 @@ private func tanhBackwardChunk(_ yb: UnsafePointer<Float>, _ gb: UnsafePointer<F
     var i = 0
     while i + 32 <= count {
         let d = gradient(i), e = gradient(i + 16)
-        dq = dq.addingProduct(d, d); dq2 = dq2.addingProduct(e, e)
+        dq = dq.plusProduct(d, d); dq2 = dq2.plusProduct(e, e)
         i += 32
     }
     dq += dq2
-    while i + 16 <= count { let d = gradient(i); dq = dq.addingProduct(d, d); i += 16 }
+    while i + 16 <= count { let d = gradient(i); dq = dq.plusProduct(d, d); i += 16 }
     var y = BufferSummary(), dx = BufferSummary()
     y.count = count; dx.count = count
     var ts = 0.0, tq = 0.0, td = 0.0
@@ -221,7 +221,7 @@ public func differenceAndNorm<S: Scalar>(_ a: UnsafeBufferPointer<S>, _ b: Unsaf
             while i + 16 <= end {
                 let x = pa.loadUnaligned(fromByteOffset: 4 * i, as: V.self), y = pb.loadUnaligned(fromByteOffset: 4 * i, as: V.self)
                 let d = x - y
-                d2 = d2.addingProduct(d, d); n2 = n2.addingProduct(y, y)
+                d2 = d2.plusProduct(d, d); n2 = n2.plusProduct(y, y)
                 i += 16
             }
             dd += Double(d2.sum()); bb += Double(n2.sum())
@@ -271,14 +271,14 @@ private func momentsChunk(_ base: UnsafePointer<Float>, _ count: Int, _ limit: I
             let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
             let a = unsafeBitCast(v, to: I.self) & signMask
             vbeyond &+= ((lim &- a) &>> shift) & one
-            sum += v; sq = sq.addingProduct(v, v)
+            sum += v; sq = sq.plusProduct(v, v)
             i += 16
         }
     } else if squaresOnly {
         var sq2 = V()   // two accumulators: the FMA latency, not the loads, bounds one chain
         while i + 32 <= count {
             let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self), w = UnsafeRawPointer(base + i + 16).loadUnaligned(as: V.self)
-            sq = sq.addingProduct(v, v); sq2 = sq2.addingProduct(w, w)
+            sq = sq.plusProduct(v, v); sq2 = sq2.plusProduct(w, w)
             i += 32
         }
         sq += sq2
@@ -286,7 +286,7 @@ private func momentsChunk(_ base: UnsafePointer<Float>, _ count: Int, _ limit: I
     while i + 16 <= count {
         let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
         if !squaresOnly { sum += v }
-        sq = sq.addingProduct(v, v)
+        sq = sq.plusProduct(v, v)
         i += 16
     }
     var ts = 0.0, tq = 0.0

@@ -17,14 +17,14 @@ enum VectorMath {
         let magic: Float = 12_582_912
         let t = xc * 1.442_695_04 + magic
         let n = t - magic
-        let r = xc.addingProduct(n, -0.693_359_375).addingProduct(n, 2.121_944_4e-4)   // ln2 in two parts
+        let r = xc.plusProduct(n, -0.693_359_375).plusProduct(n, 2.121_944_4e-4)   // ln2 in two parts
         var p: Float = 1.987_569_15e-4
-        p = Float(1.398_199_95e-3).addingProduct(p, r)
-        p = Float(8.333_451_9e-3).addingProduct(p, r)
-        p = Float(4.166_579_59e-2).addingProduct(p, r)
-        p = Float(1.666_666_55e-1).addingProduct(p, r)
-        p = Float(5.000_000_1e-1).addingProduct(p, r)
-        let er = r.addingProduct(p, r * r) + 1
+        p = Float(1.398_199_95e-3).plusProduct(p, r)
+        p = Float(8.333_451_9e-3).plusProduct(p, r)
+        p = Float(4.166_579_59e-2).plusProduct(p, r)
+        p = Float(1.666_666_55e-1).plusProduct(p, r)
+        p = Float(5.000_000_1e-1).plusProduct(p, r)
+        let er = r.plusProduct(p, r * r) + 1
         let bits = Int32(bitPattern: t.bitPattern) &- Int32(bitPattern: magic.bitPattern)
         return er * Float(bitPattern: UInt32(bitPattern: (bits &+ 127) &<< 23))
     }
@@ -37,16 +37,16 @@ enum VectorMath {
         let xc = Swift.min(Swift.max(x, -7.905_311_1), 7.905_311_1)
         let x2 = xc * xc
         var p: Float = -2.760_768_477_423_55e-16
-        p = Float(2.000_187_904_824_77e-13).addingProduct(p, x2)
-        p = Float(-8.604_671_522_137_35e-11).addingProduct(p, x2)
-        p = Float(5.122_297_090_371_14e-8).addingProduct(p, x2)
-        p = Float(1.485_722_357_179_79e-5).addingProduct(p, x2)
-        p = Float(6.372_619_288_754_36e-4).addingProduct(p, x2)
-        p = Float(4.893_524_558_917_86e-3).addingProduct(p, x2)
+        p = Float(2.000_187_904_824_77e-13).plusProduct(p, x2)
+        p = Float(-8.604_671_522_137_35e-11).plusProduct(p, x2)
+        p = Float(5.122_297_090_371_14e-8).plusProduct(p, x2)
+        p = Float(1.485_722_357_179_79e-5).plusProduct(p, x2)
+        p = Float(6.372_619_288_754_36e-4).plusProduct(p, x2)
+        p = Float(4.893_524_558_917_86e-3).plusProduct(p, x2)
         var q: Float = 1.198_258_394_667_02e-6
-        q = Float(1.185_347_056_866_54e-4).addingProduct(q, x2)
-        q = Float(2.268_434_632_439_00e-3).addingProduct(q, x2)
-        q = Float(4.893_525_185_543_85e-3).addingProduct(q, x2)
+        q = Float(1.185_347_056_866_54e-4).plusProduct(q, x2)
+        q = Float(2.268_434_632_439_00e-3).plusProduct(q, x2)
+        q = Float(4.893_525_185_543_85e-3).plusProduct(q, x2)
         let y = xc * p / q
         return Swift.abs(x) < 4e-4 ? x : y
     }

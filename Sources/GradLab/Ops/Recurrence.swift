@@ -151,7 +151,7 @@ func recurrenceForward<S: Scalar>(_ cell: RecurrentCell, x: [S], wih: [S], whh: 
                         if cell == .lstm { z.update(repeating: 0, count: G) } else { z.update(from: bias, count: G) }
                         for i in 0..<I {
                             let xi = x[i], w = wT.baseAddress! + i * G
-                            for j in 0..<G { z[j] = z[j].addingProduct(w[j], xi) }
+                            for j in 0..<G { z[j] = z[j].plusProduct(w[j], xi) }
                         }
                     }
                 }
@@ -299,7 +299,7 @@ func recurrenceBackward<S: Scalar>(_ cell: RecurrentCell, dOut: [S], wih: [S], w
                         let x = xp.baseAddress! + (t * B + b) * I
                         for i in 0..<I {
                             let xi = x[i], w = irp.baseAddress! + (b * I + i) * G
-                            for j in 0..<G { w[j] = w[j].addingProduct(g[j], xi) }
+                            for j in 0..<G { w[j] = w[j].plusProduct(g[j], xi) }
                         }
                     }
                 }
