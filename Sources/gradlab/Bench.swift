@@ -90,7 +90,7 @@ struct BenchResult {
         let t = fields["threads"] as? Int ?? 0
         let rss = String(format: "peak RSS %5.1f MB", fields["peak_rss_mb"] as? Double ?? 0)
         if let o = fields["overhead_pct"] as? Double {
-            return "\(w) \(t)T  \(String(format: "plain %6.2f ms/step, with probe %6.2f ms/step: overhead %+.1f%% (paired %+.1f%%; probe's own time %.3f ms = %.1f%%)", fields["w1_ms_per_step"] as? Double ?? 0, fields["w4_ms_per_step"] as? Double ?? 0, o, fields["overhead_paired_pct"] as? Double ?? o, fields["probe_alone_ms"] as? Double ?? 0, fields["probe_alone_pct"] as? Double ?? 0))  \(rss)"
+            return "\(w) \(t)T  \(String(format: "plain %6.2f ms/step, with probe %6.2f ms/step: overhead %+.1f%% (paired %+.1f%%; probe's own time %.3f ms = %.1f%%)", fields["plain_ms_per_step"] as? Double ?? 0, fields["probed_ms_per_step"] as? Double ?? 0, o, fields["overhead_paired_pct"] as? Double ?? o, fields["probe_alone_ms"] as? Double ?? 0, fields["probe_alone_pct"] as? Double ?? 0))  \(rss)"
         }
         if let g = fields["gflops"] as? Double {
             return "\(w) \(t)T  \(String(format: "%7.1f GFLOP/s  %8.3f ms/call", g, fields["ms_per_step"] as? Double ?? 0))  \(rss)"
