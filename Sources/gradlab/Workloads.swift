@@ -137,15 +137,16 @@ enum BenchWorkload: String, CaseIterable {
         // The probe's own CPU time: its callbacks plus what measuring the update added to the
         // optimizer (what the activation ops measure for it inside their sweep is not separable).
         let probeAlone = probe.busySeconds / Double(updates[1]) + (updateSeconds[1] / Double(updates[1]) - updateSeconds[0] / Double(updates[0]))
-        // W4 also carries the peer script's names for the two medians (its W4ab record).
-        let peerKeys: [String: Any] = self == .w4 ? ["w1_ms_per_step": ma * 1000, "w4_ms_per_step": mb * 1000] : [:]
-        return BenchResult(peerKeys.merging(["workload": rawValue, "framework": "gradlab", "threads": threads, "steps": blockSteps * groups * 4,
+        var r: [String: Any] = ["workload": rawValue, "framework": "gradlab", "threads": threads, "steps": blockSteps * groups * 4,
                             "plain_ms_per_step": ma * 1000, "probed_ms_per_step": mb * 1000, "ms_per_step": mb * 1000, "steps_per_s": 1 / mb,
                             "overhead_pct": (mb / ma - 1) * 100 as Double, "overhead_paired_pct": pairedPct,
                             "probe_records": probe.steps.count,
                             "probe_alone_ms": probeAlone * 1000, "probe_callbacks_ms": probe.busySeconds / Double(updates[1]) * 1000,
                             "update_measure_ms": (updateSeconds[1] / Double(updates[1]) - updateSeconds[0] / Double(updates[0])) * 1000, "probe_alone_pct": probeAlone / ma * 100,
-                            "peak_rss_mb": peakRSSMB(), "backend": "\(Backend.current)"]) { a, _ in a })
+                            "peak_rss_mb": peakRSSMB(), "backend": "\(Backend.current)"]
+        // W4 also carries the peer script's names for the two medians (its W4ab record).
+        if self == .w4 { r["w1_ms_per_step"] = ma * 1000; r["w4_ms_per_step"] = mb * 1000 }
+        return BenchResult(r)
     }
 
     /// W5: C = op(A)·op(B) [m×n], A, B ~ N(0,1), C preallocated; best of 7 trials, each repeating

@@ -98,6 +98,19 @@ final class KernelTests: XCTestCase {
         let ours = try gemm(.swift, transA: true, transB: false, m: m, n: n, k: k, alpha: 1, beta: 1, a: a, b: b, c: c)
         let blas = try gemm(.openblas, transA: true, transB: false, m: m, n: n, k: k, alpha: 1, beta: 1, a: a, b: b, c: c)
         for i in 0..<(m * n) { XCTAssertEqual(ours[i], blas[i], accuracy: 1e-4) }
+        // The bias row through the BLAS backend (rows of C, then β = 1) matches the tile store.
+        let x = Array(a[..<(m * k)]), w = Array(b[..<(n * k)]), bias = (0..<n).map { Float($0) - 40 }
+        func affine(_ kind: Backend.Kind) throws -> [Float] {
+            try Backend.use(kind)
+            defer { try? Backend.use(.swift) }
+            var y = [Float](repeating: .nan, count: m * n)
+            y.withUnsafeMutableBufferPointer { yp in
+                Float.affine(m: m, n: n, k: k, x: x, ldx: k, w: w, ldw: k, bias: bias, y: yp.baseAddress!, ldy: n)
+            }
+            return y
+        }
+        let viaTiles = try affine(.swift), viaBLAS = try affine(.openblas)
+        for i in 0..<(m * n) { XCTAssertEqual(viaTiles[i], viaBLAS[i], accuracy: 1e-4) }
     }
 
     func testMissingBackendIsAClearError() {

@@ -28,17 +28,17 @@ where Self.RawSignificand: FixedWidthInteger {
 }
 
 extension Scalar {
+    /// Rows start as copies of b and the GEMM accumulates onto them (β = 1).
     public static func affine(m: Int, n: Int, k: Int, x: UnsafePointer<Self>, ldx: Int, w: UnsafePointer<Self>, ldw: Int,
                               bias: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>, ldy: Int) {
-        affineByBroadcast(m: m, n: n, k: k, x: x, ldx: ldx, w: w, ldw: ldw, bias: bias, y: y, ldy: ldy)
-    }
-
-    /// Rows start as copies of b and the GEMM accumulates onto them (β = 1).
-    static func affineByBroadcast(m: Int, n: Int, k: Int, x: UnsafePointer<Self>, ldx: Int, w: UnsafePointer<Self>, ldw: Int,
-                                  bias: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>, ldy: Int) {
-        for i in 0..<m { (y + i * ldy).update(from: bias, count: n) }
+        fillRows(y, m: m, n: n, ldc: ldy, with: bias)
         gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: x, lda: ldx, b: w, ldb: ldw, beta: 1, c: y, ldc: ldy)
     }
+}
+
+/// Copies `row` [n] into each of the m rows of c (row stride ldc).
+func fillRows<S>(_ c: UnsafeMutablePointer<S>, m: Int, n: Int, ldc: Int, with row: UnsafePointer<S>) {
+    for i in 0..<m { (c + i * ldc).update(from: row, count: n) }
 }
 
 extension Double: Scalar {
@@ -67,12 +67,8 @@ extension Float: Scalar {
     }
     public static func affine(m: Int, n: Int, k: Int, x: UnsafePointer<Float>, ldx: Int, w: UnsafePointer<Float>, ldw: Int,
                               bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, ldy: Int) {
-        if Backend.current.kind == .swift {
-            PackedGemm.sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: x, lda: ldx, b: w, ldb: ldw,
-                             beta: 0, c: y, ldc: ldy, bias: bias)
-        } else {
-            affineByBroadcast(m: m, n: n, k: k, x: x, ldx: ldx, w: w, ldw: ldw, bias: bias, y: y, ldy: ldy)
-        }
+        Backend.current.sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: x, lda: ldx, b: w, ldb: ldw,
+                              beta: 0, c: y, ldc: ldy, bias: bias)
     }
     public static func activate(_ kind: ActivationKind, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
         VectorMath.activate(kind, x, y)

@@ -60,16 +60,20 @@ public struct Backend: Sendable, CustomStringConvertible {
         current.cblas?.setThreads?(Int32(n))
     }
 
+    /// C = α·op(A)·op(B) + β·C; with `bias` (β must be 0), C = α·op(A)·op(B) + 1·biasᵀ, which the
+    /// Swift kernels add as they store each tile and a BLAS library gets as rows of C with β = 1.
     public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                       alpha: Float, a: UnsafePointer<Float>, lda: Int,
                       b: UnsafePointer<Float>, ldb: Int,
-                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil) {
+        precondition(bias == nil || beta == 0, "a GEMM with a bias row takes β = 0")
         if let cblas, m > 0, n > 0 {
+            if let bias { fillRows(c, m: m, n: n, ldc: ldc, with: bias) }
             cblas.sgemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(m), Int32(n), Int32(k), alpha,
-                        a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(ldc, 1)))
+                        a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), bias == nil ? beta : 1, c, Int32(max(ldc, 1)))
         } else {
             PackedGemm.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                             b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                             b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, bias: bias)
         }
     }
 

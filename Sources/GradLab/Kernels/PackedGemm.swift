@@ -38,13 +38,12 @@ enum PackedGemm {
                       b: UnsafePointer<Float>, ldb: Int,
                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil) {
         if m == 0 || n == 0 { return }
-        if let bias, n <= 4 || k == 0 || alpha == 0 {     // no tiles to add it in: broadcast it first
-            precondition(beta == 0, "a GEMM with a bias row takes β = 0")
-            for i in 0..<m { (c + i * ldc).update(from: bias, count: n) }
+        precondition(bias == nil || beta == 0, "a GEMM with a bias row takes β = 0")
+        if let bias, n <= 4 || k == 0 || alpha == 0 {     // no tiles to add it in: rows of C start as it
+            fillRows(c, m: m, n: n, ldc: ldc, with: bias)
             sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
             return
         }
-        precondition(bias == nil || beta == 0, "a GEMM with a bias row takes β = 0")
         if k == 0 || alpha == 0 { scale(c, m: m, n: n, ldc: ldc, by: beta); return }
         if n <= 4 { skinny(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return }
         let pool = WorkerPool.shared
@@ -65,7 +64,7 @@ enum PackedGemm {
         }
     }
 
-    /// Products with at most 4 columns (an LSTM's 2-feature input side), where a register tile
+    /// Products with at most 4 columns (a regression head, a narrow input's gradient), where a register tile
     /// would be mostly padding: with op(A)'s rows contiguous each output is a dot product (op(B)'s
     /// columns gathered first); with op(A) transposed, one axpy sweep per depth step along A's
     /// contiguous rows. One thread: these are memory-bound passes over A.
