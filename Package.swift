@@ -63,33 +63,39 @@ let package = Package(
             dependencies: ["CGradLabSupport", .product(name: "Numerics", package: "swift-numerics")],
             resources: [.copy("Resources/digits")],
             swiftSettings: cpuFlags),
-        .target(
-            name: "GradLabDiagnostics",
-            dependencies: ["GradLab"],
-            swiftSettings: cpuFlags),
+        // The module order: core ← theory ← diagnostics ← {store, reports, experiments} ← kit ← CLI.
         .target(
             name: "GradLabTheory",
             dependencies: ["GradLab"],
             swiftSettings: cpuFlags),
         .target(
+            name: "GradLabDiagnostics",
+            dependencies: ["GradLab", "GradLabTheory"],
+            swiftSettings: cpuFlags),
+        .target(
             name: "GradLabExperiments",
-            dependencies: ["GradLab", "GradLabDiagnostics", .product(name: "Yams", package: "Yams")],
+            dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", .product(name: "Yams", package: "Yams")],
             swiftSettings: cpuFlags),
         .target(
             name: "GradLabReports",
-            dependencies: ["GradLab", "GradLabDiagnostics"],
+            dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics"],
             swiftSettings: cpuFlags),
         .target(
             name: "GradLabStore",
             dependencies: ["GradLab", "GradLabDiagnostics", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The composition layer: one function per command, joining the modules above.
+        .target(
+            name: "GradLabKit",
+            dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", "GradLabReports", "GradLabExperiments", "GradLabStore"],
+            swiftSettings: cpuFlags),
         .executableTarget(
             name: "gradlab",
-            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments", "GradLabStore",
+            dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", "GradLabReports", "GradLabExperiments", "GradLabStore", "GradLabKit",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "GradLabTests",
-            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments", "GradLabStore"],
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments", "GradLabStore", "GradLabKit"],
             resources: [.copy("Fixtures")],
             swiftSettings: cpuFlags),
     ],

@@ -38,6 +38,13 @@ public struct Verdict: Codable, Equatable, Sendable {
     }
 }
 extension Verdict {
+    /// One verdict per kind, the earliest (a predicted one before one seen in training), in kind order.
+    public static func merged(_ verdicts: [Verdict]) -> [Verdict] {
+        var byKind: [Kind: Verdict] = [:]
+        for v in verdicts where byKind[v.kind] == nil || (v.predicted && !(byKind[v.kind]!.predicted)) { byKind[v.kind] = v }
+        return Kind.allCases.compactMap { byKind[$0] }
+    }
+
     /// A verdict built outside the rule engine (tests, imported records).
     public init(_ kind: Kind, layers: [Int], firstStep: Int, predicted: Bool, evidence: String, explanation: String, remedies: [String]) {
         self.kind = kind; self.layers = layers; self.firstStep = firstStep; self.predicted = predicted

@@ -65,7 +65,7 @@ public final class Probe {
     /// When attached to a trainer, gradient summaries come from the trainer.
     private var ownGradientSummaries = true
     private var parameterSlots: [ObjectIdentifier: (block: Int, isWeight: Bool)] = [:]
-    private let sink: FileHandle?
+    private let sink: ProbeStream?
     /// Recurrent layers (index in model.layers) and what the current step measured in them.
     private let recurrent: [(index: Int, layer: Recurrent<Float>)]
     private var pendingTime: [TimeStats?] = []
@@ -123,12 +123,7 @@ public final class Probe {
             parameterSlots[ObjectIdentifier(block.dense.weight)] = (b, true)
             if let bias = block.dense.bias { parameterSlots[ObjectIdentifier(bias)] = (b, false) }
         }
-        if let jsonl {
-            guard FileManager.default.createFile(atPath: jsonl, contents: nil), let h = FileHandle(forWritingAtPath: jsonl) else {
-                throw GradLabError.io("cannot create probe output \(jsonl)")
-            }
-            sink = h
-        } else { sink = nil }
+        sink = try jsonl.map(ProbeStream.init(creating:))
         for (b, block) in blocks.enumerated() {
             blockOfDense[block.denseBoundary] = b
             if let a = block.activationBoundary { blockOfActivation[a] = b }
@@ -156,7 +151,6 @@ public final class Probe {
         }
     }
 
-    deinit { try? sink?.close() }
 
     public var layerNames: [String] { blocks.map(\.name) }
 
@@ -346,7 +340,7 @@ public final class Probe {
             record.jacobianMeanSquaredSigma = spectra.total.meanSquaredSigma
         }
         steps.append(record)
-        write(record)
+        sink?.append(record)
         for f in onRecord { f(record) }
         return record
     }
@@ -380,21 +374,5 @@ public final class Probe {
             for r in 0..<rows { let row = p.baseAddress! + r * cols; for c in 0..<cols { m[c] = Swift.max(m[c], row[c]) } }
         } }
         return Double(colMax.filter { $0 <= 0 }.count) / Double(cols)
-    }
-
-    private func write(_ record: ProbeStep) {
-        guard let sink else { return }
-        let enc = JSONEncoder.records
-        var head = record; head.layers = []; head.time = []
-        var out = jsonLine(enc, head, type: "step")
-        for l in record.layers { out += jsonLine(enc, l, type: "layer") }
-        for t in record.time { out += jsonLine(enc, t, type: "time") }
-        sink.write(out.data(using: .utf8)!)
-    }
-
-    private func jsonLine<T: Encodable>(_ enc: JSONEncoder, _ value: T, type: String) -> String {
-        var s = String(data: try! enc.encode(value), encoding: .utf8)!
-        s.removeFirst()
-        return "{\"type\":\"\(type)\"," + s + "\n"
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GradLab
 
 /// What the probe measured on one Dense layer ("layer" l = the l-th Dense layer from the input,
@@ -131,5 +132,54 @@ public struct TimeStats: Codable, Equatable, Sendable {
         case weightHHGradNorm = "weight_hh_grad_norm", weightIHGradNorm = "weight_ih_grad_norm"
         case spectralRadius = "spectral_radius", sigmaMax = "sigma_max", gateNearZero = "gate_near_zero"
         case gateNearOne = "gate_near_one", hiddenSaturated = "hidden_saturated"
+    }
+}
+
+/// The probe's record stream, JSON Lines: per probed step one `"type": "step"` object, then one
+/// `"type": "layer"` object per layer and one `"type": "time"` object per recurrent layer, in
+/// the `JSONEncoder.records` spelling. The writer and the reader of the format live here together.
+public final class ProbeStream {
+    private let handle: FileHandle
+
+    /// Creates (or truncates) `path`.
+    public init(creating path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+            throw GradLabError.io("cannot create probe output \(path)")
+        }
+        handle = h
+    }
+
+    deinit { try? handle.close() }
+
+    public func append(_ record: ProbeStep) {
+        let enc = JSONEncoder.records
+        var head = record; head.layers = []; head.time = []
+        var out = Self.line(enc, head, type: "step")
+        for l in record.layers { out += Self.line(enc, l, type: "layer") }
+        for t in record.time { out += Self.line(enc, t, type: "time") }
+        handle.write(Data(out.utf8))
+    }
+
+    static func line<T: Encodable>(_ enc: JSONEncoder, _ value: T, type: String) -> String {
+        var s = String(decoding: try! enc.encode(value), as: UTF8.self)
+        s.removeFirst()
+        return "{\"type\":\"\(type)\"," + s + "\n"
+    }
+
+    /// The probed steps in `path` (none if it does not exist).
+    public static func read(_ path: String) throws -> [ProbeStep] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        let dec = JSONDecoder.records
+        struct Kind: Decodable { var type: String }
+        var steps: [ProbeStep] = []
+        for l in text.split(separator: "\n").map({ Data($0.utf8) }) {
+            switch try dec.decode(Kind.self, from: l).type {
+            case "step": steps.append(try dec.decode(ProbeStep.self, from: l))
+            case "layer": if !steps.isEmpty { steps[steps.count - 1].layers.append(try dec.decode(LayerStats.self, from: l)) }
+            case "time": if !steps.isEmpty { steps[steps.count - 1].time.append(try dec.decode(TimeStats.self, from: l)) }
+            default: break
+            }
+        }
+        return steps
     }
 }

@@ -87,31 +87,30 @@ public enum Repair {
     /// change the config are dropped.
     public static func ladder(for problem: Verdict, config: RunConfig, predicted: Bool? = nil) -> [RepairCandidate] {
         let predicted = predicted ?? problem.predicted
-        let act = config.activation
-        let matchedInit: String? = ["relu": "he-normal", "leakyRelu": "he-normal", "elu": "he-normal", "selu": "lecun-normal",
-                                    "tanh": "edge-of-chaos", "softsign": "edge-of-chaos", "gelu": "he-normal"][act]
+        let act = config.activation.rawValue
+        let matchedInit = InitKind.matched(to: config.activation)
         let initFix = matchedInit.map { i in
-            RepairCandidate(name: "init \(i) for \(act)", rationale: "an initialization matched to \(act) keeps each layer's gain near 1 (He et al. 2015; Schoenholz et al. 2017)") {
-                $0.initializer = i; $0.sigmaB2 = i == "edge-of-chaos" ? Swift.max($0.sigmaB2, 0.05) : $0.sigmaB2; $0.biasInit = nil
+            RepairCandidate(name: "init \(i.rawValue) for \(act)", rationale: "an initialization matched to \(act) keeps each layer's gain near 1 (He et al. 2015; Schoenholz et al. 2017)") {
+                $0.initializer = i; $0.sigmaB2 = i == .edgeOfChaos ? Swift.max($0.sigmaB2, 0.05) : $0.sigmaB2; $0.biasInit = nil
             }
         }
         let selu = RepairCandidate(name: "SELU + LeCun normal", rationale: "self-normalizing units keep activations and gradients at unit scale (Klambauer et al. 2017)") {
-            $0.activation = "selu"; $0.initializer = "lecun-normal"; $0.biasInit = nil
+            $0.activation = .selu; $0.initializer = .lecunNormal; $0.biasInit = nil
         }
         let relu = RepairCandidate(name: "ReLU + He normal", rationale: "ReLU passes the gradient unchanged where active and He init keeps its size (He et al. 2015)") {
-            $0.activation = "relu"; $0.initializer = "he-normal"; $0.biasInit = nil
+            $0.activation = .relu; $0.initializer = .heNormal; $0.biasInit = nil
         }
         let batchNorm = RepairCandidate(name: "batch normalization", rationale: "normalizing each layer's pre-activations resets the scale the gradient sees (Ioffe & Szegedy 2015)") {
-            $0.normalization = "batch"
+            $0.normalization = .batch
         }
         let residual = RepairCandidate(name: "residual blocks, branches scaled 1/√L", rationale: "identity shortcuts give the gradient a path with factor 1 around every block; scaled branches keep the forward signal bounded (He et al. 2016; Hanin & Rolnick 2018)") {
-            $0.model = "resmlp"; $0.branchScale = "inv-sqrt-depth"; $0.depth = Swift.max(1, $0.depth / 2)
+            $0.model = .resmlp; $0.branchScale = .invSqrtDepth; $0.depth = Swift.max(1, $0.depth / 2)
         }
         let branchScale = RepairCandidate(name: "residual branches scaled 1/√L", rationale: "unscaled branches add their variance at every block, so the signal and the gradient grow with depth; scaling each branch by 1/√L keeps the sum bounded (Hanin & Rolnick 2018; De & Smith 2020)") {
-            $0.branchScale = "inv-sqrt-depth"
+            $0.branchScale = .invSqrtDepth
         }
         let reluSlow = RepairCandidate(name: "ReLU + He normal, learning rate ÷10", rationale: "the activation swap, with smaller steps for a net whose gradients are no longer tiny") {
-            $0.activation = "relu"; $0.initializer = "he-normal"; $0.biasInit = nil; $0.lr /= 10
+            $0.activation = .relu; $0.initializer = .heNormal; $0.biasInit = nil; $0.lr /= 10
         }
         let lrDown = RepairCandidate(name: "learning rate ÷10", rationale: "smaller steps keep updates from overshooting") { $0.lr /= 10 }
         let clipInRun = RepairCandidate(name: "clip-norm 1 + skip non-finite steps", rationale: "bounds every update and skips broken steps with learning-rate back-off, inside the running job (Pascanu et al. 2013; AMP's loss scaler)", inRun: true) {
@@ -121,7 +120,7 @@ public enum Repair {
             $0.standardize = true
         }
         let adam = RepairCandidate(name: "Adam, lr 1e-3", rationale: "per-parameter step sizes make progress when the gradient scale is wrong (the optimizer swap won most slow runs for AUTOTRAINER)") {
-            $0.optimizer = "adam"; $0.lr = 1e-3
+            $0.optimizer = .adam; $0.lr = 1e-3
         }
         let lrUp = RepairCandidate(name: "learning rate ×10", rationale: "updates are too small to move the weights") { $0.lr *= 10 }
         let lrDownFar = RepairCandidate(name: "learning rate ÷30", rationale: "a step well inside the stable range stops the bouncing") { $0.lr /= 30 }
@@ -129,7 +128,7 @@ public enum Repair {
             $0.batch = Swift.max(32, $0.batch * 8)
         }
         let leaky = RepairCandidate(name: "leaky ReLU, zero bias", rationale: "a negative slope keeps dead units receiving gradient") {
-            $0.activation = "leakyRelu"; $0.biasInit = nil; $0.initializer = "he-normal"
+            $0.activation = .leakyRelu; $0.biasInit = nil; $0.initializer = .heNormal
         }
         let zeroBias = RepairCandidate(name: "zero bias, standardized inputs", rationale: "negative biases or shifted inputs switch ReLUs off for every sample") {
             $0.biasInit = nil; $0.standardize = true
@@ -141,29 +140,29 @@ public enum Repair {
             // the sequence away from 0, so the gradient reaches the first steps from the start.
             let chrono = Foundation.log(Double(Swift.max(config.seqLen, 3)))
             let lstm = RepairCandidate(name: String(format: "LSTM, forget bias ln T = %.1f", chrono), rationale: "the cell state carries the gradient additively; a forget bias of ln T keeps it open over the whole sequence (Hochreiter & Schmidhuber 1997; Gers et al. 2000; Tallec & Ollivier 2018)") {
-                $0.model = "lstm"; $0.forgetBias = chrono; $0.recurrentInit = "torch-default"; $0.recurrentScale = nil
+                $0.model = .lstm; $0.forgetBias = chrono; $0.recurrentInit = .torchDefault; $0.recurrentScale = nil
             }
             let lstmAdam = RepairCandidate(name: String(format: "LSTM, forget bias %.1f, Adam 3e-3", chrono), rationale: "gating plus per-parameter step sizes: the combination that learns long-range tasks fastest") {
-                $0.model = "lstm"; $0.forgetBias = chrono; $0.recurrentInit = "torch-default"; $0.recurrentScale = nil; $0.optimizer = "adam"; $0.lr = 3e-3
+                $0.model = .lstm; $0.forgetBias = chrono; $0.recurrentInit = .torchDefault; $0.recurrentScale = nil; $0.optimizer = .adam; $0.lr = 3e-3
             }
             let irnn = RepairCandidate(name: "IRNN (ReLU, identity recurrence)", rationale: "W_hh = I makes each step's Jacobian the identity on active units (Le et al. 2015)") {
-                $0.model = "rnn-relu"; $0.recurrentInit = "identity"; $0.recurrentScale = 1; $0.inputStd = 0.001
+                $0.model = .rnnRelu; $0.recurrentInit = .identity; $0.recurrentScale = 1; $0.inputStd = 0.001
             }
             let ortho = RepairCandidate(name: "orthogonal recurrence", rationale: "all eigenvalues of W_hh on the unit circle: no decay or growth from the weights") {
-                $0.recurrentInit = "orthogonal"; $0.recurrentScale = 1
+                $0.recurrentInit = .orthogonal; $0.recurrentScale = 1
             }
             let clip = RepairCandidate(name: "clip-norm 1", rationale: "norm clipping is the documented fix for recurrent explosions (Pascanu et al. 2013)", inRun: true) {
                 $0.clipNorm = 1; $0.clipValue = nil
             }
             let shrink = RepairCandidate(name: "orthogonal recurrence, radius 0.95", rationale: "a spectral radius just below 1 stops growth through time") {
-                $0.recurrentInit = "orthogonal"; $0.recurrentScale = 0.95
+                $0.recurrentInit = .orthogonal; $0.recurrentScale = 0.95
             }
             let gru = RepairCandidate(name: "GRU", rationale: "the update gate interpolates h_t between h_{t−1} and a candidate, so the gradient has a path with factor near 1 at every step (Cho et al. 2014); it learned the adding task in the fewest steps here") {
-                $0.model = "gru"; $0.forgetBias = nil; $0.recurrentInit = "torch-default"; $0.recurrentScale = nil
+                $0.model = .gru; $0.forgetBias = nil; $0.recurrentInit = .torchDefault; $0.recurrentScale = nil
             }
             // An LSTM with a badly set forget gate is fixed at the gate first; other cells swap to a
             // gated one.
-            let gated = config.model == "lstm" ? [lstm, gru] : [gru, lstm]
+            let gated = config.model == .lstm ? [lstm, gru] : [gru, lstm]
             out = family(problem.kind).contains(.exploding) ? [clip, shrink, lstm] : gated + [lstmAdam, ortho, irnn]
         } else {
             switch problem.kind {
@@ -171,7 +170,7 @@ public enum Repair {
                 out = [initFix, selu, relu, batchNorm, reluSlow, residual, adam].compactMap { $0 }
             case .exploding, .nonFinite, .lossBlowUp:
                 // Predicted at step 0: the architecture/init is at fault; otherwise the optimizer.
-                let residualScale = config.model == "resmlp" && config.branchScale == "one" ? [branchScale] : []
+                let residualScale = config.model == .resmlp && config.branchScale == .one ? [branchScale] : []
                 let structural = residualScale + [initFix, selu, batchNorm].compactMap { $0 }
                 let inputs = config.inputScale != 1 || config.inputShift != 0 ? [standardize] : []
                 out = predicted ? inputs + structural + [lrDown, clipInRun] : inputs + [lrDown, clipInRun] + structural
@@ -182,7 +181,7 @@ public enum Repair {
             case .saturation:
                 out = [standardize, initFix, relu, batchNorm].compactMap { $0 }
             case .poorInit, .unchanged:
-                out = [initFix ?? RepairCandidate(name: "Glorot uniform", rationale: "random, fan-scaled weights break the symmetry") { $0.initializer = "glorot-uniform" }, adam]
+                out = [initFix ?? RepairCandidate(name: "Glorot uniform", rationale: "random, fan-scaled weights break the symmetry") { $0.initializer = .glorotUniform }, adam]
             case .updateRatio, .notDecreasing, .slowConvergence:
                 out = [adam, lrUp, lrDown]
             case .oscillation:
@@ -193,10 +192,8 @@ public enum Repair {
         return out.filter { c in var edited = config; c.edit(&edited); return edited != config }
     }
 
-    /// Diagnoses `config` over its full `steps`, then tries the ladder. `resolve` turns symbolic
-    /// settings into concrete ones (e.g. the edge-of-chaos init into a σ_w²) before each run.
+    /// Diagnoses `config` over its full `steps`, then tries the ladder.
     public static func run(_ config: RunConfig, budgetFraction: Double = 0.25, margin: Double = 0.02,
-                           resolve: (inout RunConfig) throws -> Void = { _ in },
                            progress: ((String) -> Void)? = nil) throws -> RepairResult {
         guard budgetFraction > 0 && budgetFraction <= 1 else { throw GradLabError.invalid("budget fraction \(budgetFraction) must be in (0, 1]") }
         guard margin >= 0 && margin < 1 else { throw GradLabError.invalid("margin \(margin) must be in [0, 1)") }
@@ -222,7 +219,6 @@ public enum Repair {
             progress?(candidate.name)
             let started = now()
             do {
-                try resolve(&c)
                 let trial = try DiagnosticRun.run(c, steps: trialSteps)
                 let m = metric(trial.history.steps.map(\.loss), expected: trialSteps)
                 let vs = trial.all

@@ -46,7 +46,7 @@ public enum RepairSuite {
     }
 
     public static func run(seeds: [UInt64], cases: [SuiteCase] = DiagnosisSuite.cases, budgetFraction: Double = 0.25, margin: Double = 0.02,
-                           resolve: (inout RunConfig) throws -> Void = { _ in }, progress: ((Int, String) -> Void)? = nil) throws -> Report {
+                           progress: ((Int, String) -> Void)? = nil) throws -> Report {
         var outcomes: [Outcome] = []
         var allVerdicts = 0, correctVerdicts = 0
         for c in cases { for seed in seeds {
@@ -54,7 +54,7 @@ public enum RepairSuite {
             bug.seed = seed; twin.seed = seed
             bug.steps = c.steps; twin.steps = c.steps
             let twinVerdicts = try DiagnosticRun.run(twin).all
-            let r = try Repair.run(bug, budgetFraction: budgetFraction, margin: margin, resolve: resolve)
+            let r = try Repair.run(bug, budgetFraction: budgetFraction, margin: margin)
             let right = r.allVerdicts.filter { v in c.expected.contains(v.kind) && (c.layers.map { !$0.isDisjoint(with: v.layers) } ?? true) }
             allVerdicts += r.allVerdicts.count + twinVerdicts.count
             correctVerdicts += r.allVerdicts.filter { c.expected.contains($0.kind) || c.consistent.contains($0.kind) }.count

@@ -1,5 +1,6 @@
 import Foundation
 import GradLab
+import GradLabTheory
 import Yams
 
 /// A declarative experiment: a base run config, named variants, an optional grid or random
@@ -124,7 +125,7 @@ public struct Experiment: Sendable {
     /// Config keys with their YAML values, each checked against `RunConfig` (name and value).
     static func configMapping(_ node: Node, _ fail: (Node?, String) -> GradLabError, lines: inout [String: Int]) throws -> [String: JSONValue] {
         guard let m = node.mapping else { throw fail(node, "expected a mapping of run-config keys, e.g. {depth: 10, activation: relu}") }
-        let allowed = RunConfig.CodingKeys.allCases.map(\.stringValue)
+        let allowed = RunConfig.keyNames
         var out: [String: JSONValue] = [:]
         for (k, v) in m {
             guard let key = k.string, allowed.contains(key) else {
@@ -132,7 +133,7 @@ public struct Experiment: Sendable {
             }
             let value = try JSONValue(node: v, fail)
             // Types now; values in `points()`, where constraints between keys can be checked.
-            do { _ = try RunConfig.applying([key: value], to: RunConfig(), validate: false) } catch let err as GradLabError {
+            do { _ = try RunConfig().applying([key: value]) } catch let err as GradLabError {
                 throw fail(v, err.description)
             }
             out[key] = value
@@ -145,7 +146,7 @@ public struct Experiment: Sendable {
         guard let m = node.mapping, m.count == 1, let (k, v) = m.first.map({ ($0.key, $0.value) }) else {
             throw fail(node, "sweep must be exactly one of grid: {key: [values]} or random: {trials, seed, space}")
         }
-        let allowed = RunConfig.CodingKeys.allCases.map(\.stringValue)
+        let allowed = RunConfig.keyNames
         func checkKey(_ n: Node) throws -> String {
             guard let key = n.string, allowed.contains(key) else {
                 throw fail(n, "unknown run key '\(n.string ?? "?")' in the sweep; allowed: \(allowed.joined(separator: ", "))")
@@ -161,10 +162,10 @@ public struct Experiment: Sendable {
                 lines[key] = gv.mark?.line
                 return (key, try seq.map { n in
                     let value = try JSONValue(node: n, fail)
-                    do { _ = try RunConfig.applying([key: value], to: RunConfig(), validate: false) } catch let err as GradLabError { throw fail(n, err.description) }
+                    do { _ = try RunConfig().applying([key: value]) } catch let err as GradLabError { throw fail(n, err.description) }
                     // A bad value is named with its own line.
-                    do { _ = try RunConfig.applying([key: value], to: RunConfig(), validate: true) }
-                    catch let err as GradLabError where err.description.hasPrefix(key + " ") { throw fail(n, err.description) }
+                    do { try RunConfig().applying([key: value]).validate() }
+                    catch GradLabError.badValue(let k, _, let message) where k == key { throw fail(n, message) }
                     catch {}
                     return value
                 })
@@ -241,14 +242,19 @@ public struct Experiment: Sendable {
             var merged = base
             for (k, v) in overrides { merged[k] = v }
             for (k, v) in sweepValues { merged[k] = v }
-            let config0: RunConfig
-            do { config0 = try RunConfig.applying(merged, to: RunConfig(), validate: true) } catch let err as GradLabError {
-                // Name the line of the key the message is about (the earliest key it mentions),
-                // where this run takes it from: its variant, the sweep, or base.
-                let message = err.description
-                let key = merged.keys.compactMap { k in message.range(of: k).map { (k, $0.lowerBound) } }.min { $0.1 < $1.1 }?.0
+            var config0: RunConfig
+            do {
+                config0 = try RunConfig().applying(merged)
+                if merged["probe-every"] == nil { config0.probeEvery = probeEvery }
+                config0 = try config0.resolved()
+            } catch let err as GradLabError {
+                // Name the line of the key at fault, where this run takes it from: its variant,
+                // the sweep, or base.
+                var key: String? = nil
+                if case .badValue(let k, _, _) = err { key = k }
+                else { key = merged.keys.first { err.description.contains("'\($0)'") } }
                 let line = key.flatMap { k in lines["runs.\(variant)"]?[k] ?? lines["sweep"]?[k] ?? lines["base"]?[k] }
-                throw GradLabError.invalid("\(source)\(line.map { ":\($0)" } ?? ""): \(message) (run '\(variant)\(sweepName.isEmpty ? "" : " \(sweepName)")')")
+                throw GradLabError.invalid("\(source)\(line.map { ":\($0)" } ?? ""): \(err.description) (run '\(variant)\(sweepName.isEmpty ? "" : " \(sweepName)")')")
             }
             for seed in seeds ?? [config0.seed] {
                 var c = config0; c.seed = seed
@@ -265,5 +271,19 @@ public struct Experiment: Sendable {
             return "line \(mark.line): \(problem)\(context.map { " \($0.text)" } ?? "")"
         default: return "\(e)"
         }
+    }
+}
+
+extension JSONValue {
+    /// A YAML scalar, typed as YAML reads it (plain `30` is an integer, `"30"` a string).
+    init(node: Node, _ fail: (Node?, String) -> GradLabError) throws {
+        guard let s = node.scalar else { throw fail(node, "expected a single value here, not a list or mapping") }
+        if s.style == .plain || s.style == .any {
+            if s.string == "null" || s.string == "~" { self = .null; return }
+            if let b = node.bool, ["true", "false"].contains(s.string.lowercased()) { self = .bool(b); return }
+            if let i = Int(s.string) { self = .integer(i); return }
+            if let d = node.float, s.string.rangeOfCharacter(from: .decimalDigits) != nil { self = .number(d); return }
+        }
+        self = .string(s.string)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GradLab
+import GradLabDiagnostics
 
 /// Runs an experiment's points with a bounded number of worker processes.
 ///
@@ -14,17 +15,16 @@ public final class SweepRunner {
     public let layout: RunLayout
     public let workers: Int
     public let shard: (index: Int, count: Int)
-    /// The command that runs one point: arguments for `executable`, given the point's dir, name
-    /// and probe cadence.
+    /// The command that runs one point: arguments for `executable`, given the point's dir and name.
     public let executable: URL
-    public let pointArguments: (String, String, Int) -> [String]
+    public let pointArguments: (String, String) -> [String]
 
     public struct Summary: Sendable {
         public var total: Int, skipped: Int, finished: Int, failed: [String]
     }
 
     public init(experiment: Experiment, layout: RunLayout, workers: Int, shard: (Int, Int) = (0, 1), executable: URL,
-                pointArguments: @escaping (String, String, Int) -> [String]) throws {
+                pointArguments: @escaping (String, String) -> [String]) throws {
         guard shard.1 >= 1, shard.0 >= 0, shard.0 < shard.1 else {
             throw GradLabError.invalid("shard \(shard.0)/\(shard.1) must be i/n with 0 ≤ i < n (e.g. --shard 0/4)")
         }
@@ -42,12 +42,12 @@ public final class SweepRunner {
         return try all.map { p in
             let dir = layout.pointDir(experiment.name, p)
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let configPath = RunLayout.file(dir, "config.json")
+            let configPath = RunDirectory(dir).file(.config)
             if let old = try? RunConfig.load(configPath), old != p.config {
                 throw GradLabError.invalid("\(dir) holds a run of a different config; give the changed experiment a new name or delete that directory")
             }
             if !fm.fileExists(atPath: configPath) { try atomicWrite(Data(p.config.json.utf8), to: configPath) }
-            return (p, dir, PointResult.read(dir) != nil)
+            return (p, dir, RunDirectory(dir).readResult() != nil)
         }
     }
 
@@ -65,7 +65,7 @@ public final class SweepRunner {
                 let (p, dir, _) = todo[next]; next += 1
                 let proc = Process()
                 proc.executableURL = executable
-                proc.arguments = pointArguments(dir, p.name, experiment.probeEvery)
+                proc.arguments = pointArguments(dir, p.name)
                 proc.standardOutput = FileHandle.nullDevice
                 proc.standardError = FileHandle(forWritingAtPath: "/dev/null")
                 let log = RunLayout.file(dir, "log.txt")
@@ -80,7 +80,7 @@ public final class SweepRunner {
             for (i, r) in running.enumerated().reversed() where !r.process.isRunning {
                 running.remove(at: i)
                 done += 1
-                if PointResult.read(r.dir) != nil { summary.finished += 1 } else { summary.failed.append(r.name) }
+                if RunDirectory(r.dir).readResult() != nil { summary.finished += 1 } else { summary.failed.append(r.name) }
                 progress?(done, points.count, r.name)
             }
         }

@@ -2,8 +2,7 @@ import Foundation
 import GradLab
 import GradLabDiagnostics
 
-/// One stored run, read back from its directory (see `RunLayout`): config, metrics, probe
-/// records, verdicts.
+/// One stored run, read back from its `RunDirectory`: config, metrics, probe records, verdicts.
 public struct StoredRun {
     public var name: String
     public var dir: String
@@ -11,31 +10,14 @@ public struct StoredRun {
     public var steps: [StepRecord]
     public var evals: [EvalRecord]
     public var probe: [ProbeStep]
-    public var verdicts: [(kind: String, line: String, explanation: String)]
+    public var verdicts: [Verdict]
+    /// ‖x‖²/N of the training inputs, from `result.json` (for the mean-field prediction).
+    public var inputVariance: Double?
 
     public static func load(_ dir: String) throws -> StoredRun {
-        let config = try RunConfig.load((dir as NSString).appendingPathComponent("config.json"))
-        let dec = JSONDecoder.records
-        func lines(_ file: String) -> [Data] {
-            guard let text = try? String(contentsOfFile: (dir as NSString).appendingPathComponent(file), encoding: .utf8) else { return [] }
-            return text.split(separator: "\n").map { Data($0.utf8) }
-        }
-        var run = StoredRun(name: (dir as NSString).lastPathComponent, dir: dir, config: config, steps: [], evals: [], probe: [], verdicts: [])
-        run.steps = try lines("metrics.jsonl").map { try dec.decode(StepRecord.self, from: $0) }
-        run.evals = try lines("evals.jsonl").map { try dec.decode(EvalRecord.self, from: $0) }
-        struct Kind: Decodable { var type: String }
-        for l in lines("probe.jsonl") {
-            switch try dec.decode(Kind.self, from: l).type {
-            case "step": run.probe.append(try dec.decode(ProbeStep.self, from: l))
-            case "layer": if !run.probe.isEmpty { run.probe[run.probe.count - 1].layers.append(try dec.decode(LayerStats.self, from: l)) }
-            case "time": if !run.probe.isEmpty { run.probe[run.probe.count - 1].time.append(try dec.decode(TimeStats.self, from: l)) }
-            default: break
-            }
-        }
-        if let d = FileManager.default.contents(atPath: (dir as NSString).appendingPathComponent("verdicts.json")),
-           let arr = try? JSONSerialization.jsonObject(with: d) as? [[String: Any]] {
-            run.verdicts = arr.map { ($0["kind"] as? String ?? "", $0["line"] as? String ?? "", $0["explanation"] as? String ?? "") }
-        }
+        let d = RunDirectory(dir)
+        let run = StoredRun(name: d.name, dir: dir, config: try d.readConfig(), steps: try d.readMetrics(), evals: try d.readEvals(),
+                            probe: try d.readProbe(), verdicts: try d.readVerdicts(), inputVariance: d.readResult()?.inputVariance)
         guard !run.steps.isEmpty else { throw GradLabError.data("\(dir): no metrics yet (is the run finished? its result.json marks it done)") }
         return run
     }
@@ -57,13 +39,9 @@ public struct StoredRun {
 
 /// The run report: one self-contained HTML file (no scripts, no network) with SVG charts.
 public enum RunReport {
-    /// Predicted ‖δ_l‖/‖δ_L‖ per hidden layer for a run's config at a probed step (from the
-    /// theory module, supplied by the caller so reports do not depend on it), or nil.
-    public typealias Prediction = (RunConfig, ProbeStep) -> [(layer: Int, measured: Double, predicted: Double)]?
-
-    public static func html(_ runs: [StoredRun], title: String, prediction: Prediction? = nil) -> String {
+    public static func html(_ runs: [StoredRun], title: String) -> String {
         var b = "<h1>\(SVG.escape(title))</h1>"
-        b += "<p>\(runs.count) run\(runs.count == 1 ? "" : "s"). Charts: loss, per-layer gradient heat maps (log colour; red = NaN/Inf), per-layer bars, the product of per-layer factors, verdicts\(prediction == nil ? "" : ", predicted vs measured").</p>"
+        b += "<p>\(runs.count) run\(runs.count == 1 ? "" : "s"). Charts: loss, per-layer gradient heat maps (log colour; red = NaN/Inf), per-layer bars, the product of per-layer factors, verdicts, predicted vs measured where the theory applies.</p>"
         b += summaryTable(runs)
         b += "<h2>Loss</h2><figure>" + SVG.lineChart(title: "Training loss (every step)", xLabel: "step", yLabel: "loss",
                                                      series: runs.map { ($0.name, $0.steps.map(\.loss)) }, logY: true) + "</figure>"
@@ -77,7 +55,7 @@ public enum RunReport {
                                                                yLabel: "‖∂L/∂W‖", series: runs.map { ($0.name, $0.probe[0].layers.map(\.gradNorm)) },
                                                                xStep: 1, logY: true) + "</figure>"
         }
-        for run in runs { b += section(run, prediction: prediction) }
+        for run in runs { b += section(run) }
         return SVG.page(title: title, body: b)
     }
 
@@ -85,16 +63,16 @@ public enum RunReport {
         var t = "<table><tr><th>run</th><th>model</th><th>activation</th><th>init</th><th>depth</th><th>steps</th><th>final loss</th><th>test loss</th><th>test accuracy</th><th>verdicts</th></tr>"
         for r in runs {
             let e = r.evals.last
-            t += "<tr><td>\(SVG.escape(r.name))</td><td>\(r.config.model)</td><td>\(r.config.activation)</td><td>\(SVG.escape(r.config.initializer))\(["normal", "uniform", "orthogonal"].contains(r.config.initializer) ? String(format: " σ_w²=%g", r.config.sigmaW2) : "")</td>"
+            t += "<tr><td>\(SVG.escape(r.name))</td><td>\(r.config.model)</td><td>\(r.config.activation)</td><td>\(SVG.escape(r.config.initializer.rawValue))\([.normal, .uniform, .orthogonal].contains(r.config.initializer) ? String(format: " σ_w²=%g", r.config.sigmaW2) : "")</td>"
             t += "<td>\(r.config.depth)</td><td>\(r.steps.count)</td><td>\(fmt(r.steps.last?.loss))</td><td>\(fmt(e?.loss))</td>"
-            t += "<td>\(e?.accuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "–")</td><td>\(r.verdicts.isEmpty ? "none" : r.verdicts.map { SVG.escape($0.kind) }.joined(separator: ", "))</td></tr>"
+            t += "<td>\(e?.accuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "–")</td><td>\(r.verdicts.isEmpty ? "none" : r.verdicts.map { SVG.escape($0.kind.rawValue) }.joined(separator: ", "))</td></tr>"
         }
         return t + "</table>"
     }
 
     static func fmt(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.4g", $0) : "\($0)" } ?? "–" }
 
-    static func section(_ run: StoredRun, prediction: Prediction?) -> String {
+    static func section(_ run: StoredRun) -> String {
         var b = "<h2>\(SVG.escape(run.name))</h2>"
         let probed = run.probe.filter { !$0.layers.isEmpty }
         // Per-layer pictures need a stack of layers; a recurrent net's story is through time.
@@ -108,11 +86,11 @@ public enum RunReport {
                                             yLabel: "ratio", series: picks.map { ("product, step \($0.step)", $0.layers.map(\.gainProduct)) }
                                                 + [("gain ‖δ_l‖/‖δ_l+1‖, step \(picks[0].step)", picks[0].layers.map { $0.gain ?? .nan })],
                                             xStep: 1, logY: true) + "</figure>"
-            if let prediction {
+            if let inputVariance = run.inputVariance {
                 var rows: [(String, [Double])] = []
                 var notes: [String] = []
                 for s in picks {
-                    guard let p = prediction(run.config, s) else { continue }
+                    guard let p = PredictedOverlay(config: run.config, step0: s, inputVariance: inputVariance)?.rows else { continue }
                     if rows.isEmpty { rows.append(("predicted (mean field, at init)", p.map(\.predicted))) }
                     rows.append(("measured, step \(s.step)", p.map(\.measured)))
                     let worst = p.map { Swift.abs(Foundation.log10($0.measured) - Foundation.log10($0.predicted)) }.filter(\.isFinite).max() ?? .nan
@@ -137,7 +115,7 @@ public enum RunReport {
         }
         b += "<h3>Verdicts</h3>"
         b += run.verdicts.isEmpty ? "<p class=\"ok\">healthy: no problem found</p>"
-            : "<ul>" + run.verdicts.map { "<li><b>\(SVG.escape($0.kind))</b>: \(SVG.escape($0.line))<br/><i>\(SVG.escape($0.explanation))</i></li>" }.joined() + "</ul>"
+            : "<ul>" + run.verdicts.map { "<li><b>\(SVG.escape($0.kind.rawValue))</b>: \(SVG.escape($0.line))<br/><i>\(SVG.escape($0.explanation))</i></li>" }.joined() + "</ul>"
         b += "<details><summary>config</summary><pre>\(SVG.escape(run.config.json))</pre></details>"
         return b
     }

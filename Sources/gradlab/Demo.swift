@@ -17,10 +17,10 @@ struct Demo: ParsableCommand {
         guard depth >= 2 && depth <= 200 else { throw GradLabError.invalid("depth \(depth) must be in 2…200") }
         guard steps >= 1 && steps <= 100_000 else { throw GradLabError.invalid("steps \(steps) must be in 1…100000") }
         var bad = RunConfig()
-        bad.depth = depth; bad.width = 64; bad.activation = "sigmoid"; bad.initializer = "normal"; bad.sigmaW2 = 1
-        bad.optimizer = "sgd"; bad.lr = 0.1; bad.steps = steps; bad.seed = seed; bad.batch = 64
+        bad.depth = depth; bad.width = 64; bad.activation = .sigmoid; bad.initializer = .normal; bad.sigmaW2 = 1
+        bad.optimizer = .sgd; bad.lr = 0.1; bad.steps = steps; bad.seed = seed; bad.batch = 64
         var good = bad
-        good.activation = "relu"; good.initializer = "he-normal"; good.lr = 0.02
+        good.activation = .relu; good.initializer = .heNormal; good.lr = 0.02
         print("""
         GradLab demo: the same \(depth)-layer MLP (width 64) learns the 8×8 digits twice, \(steps) SGD steps each.
           bad:  sigmoid units, weights N(0, 1/fan_in)  — every layer multiplies the gradient by about σ'·‖W‖ ≈ 0.25

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import GradLab
 import GradLabDiagnostics
-import GradLabTheory
 
 /// `gradlab diagnose`: a short probed run, then verdicts. Exit 0 healthy, 1 problems found.
 struct Diagnose: ParsableCommand {
@@ -17,12 +16,13 @@ struct Diagnose: ParsableCommand {
           gradlab diagnose run.json --steps 300 --json
           gradlab diagnose --suite              # the buggy-model suite: recall, precision, steps to detect
           gradlab diagnose --suite --seeds 1,2,3,4,5 --category oscillation
+
+        \(RunOptions.help)
         """)
 
     @Argument(help: "JSON config file (same keys as `gradlab train` flags).") var configFile: String?
     @OptionGroup var options: RunOptions
     @Option(name: .customLong("probe-steps"), help: "Training steps to probe (default: the run's --steps if given, else 200).") var probeSteps: Int?
-    @Option(name: .customLong("probe-every"), help: "Probe every k-th step.") var every = 1
     @Option(name: .customLong("probe-jsonl"), help: "Stream probe records (one per step and layer) to this JSON Lines file.") var jsonl: String?
     @Flag(help: "Also measure Jacobian spectra (σ_max by power iteration, mean σ²).") var jacobian = false
     @Flag(help: "Run the buggy-model suite instead.") var suite = false
@@ -33,23 +33,14 @@ struct Diagnose: ParsableCommand {
     func run() throws {
         if suite { return try runSuite() }
         let config = try options.resolve(orFile: configFile)
-        let probeSteps = self.probeSteps ?? (options.steps != nil || configFile != nil || options.config != nil ? config.steps : 200)
+        let probeSteps = self.probeSteps ?? (options.isSet("steps") || configFile != nil || options.config != nil ? config.steps : 200)
         guard probeSteps >= 1 else { throw GradLabError.invalid("probe-steps \(probeSteps) must be ≥ 1") }
-        guard every >= 1 else { throw GradLabError.invalid("probe-every \(every) must be ≥ 1") }
         Backend.setThreads(config.threads)
         let bar = json ? nil : ProgressBar(total: probeSteps, label: "probe")
-        let run = try DiagnosticRun.run(config, steps: probeSteps, every: every, jacobian: jacobian, jsonl: jsonl, progress: bar)
-        let overlay = PredictedOverlay(config: config, step0: run.initial)
+        let run = try DiagnosticRun.run(config, steps: probeSteps, jacobian: jacobian, jsonl: jsonl, progress: bar)
+        let overlay = run.overlay
         if json {
-            var out: [String: Any] = [
-                "healthy": run.healthy,
-                "verdicts": run.all.map { v in ["kind": v.kind.rawValue, "layers": v.layers, "first_step": v.firstStep, "predicted": v.predicted,
-                                                "evidence": v.evidence, "explanation": v.explanation, "remedies": v.remedies] as [String: Any] },
-                "step0": run.initial.layers.map { ["layer": $0.layer, "name": $0.name, "grad_norm": $0.gradNorm, "gain_product": $0.gainProduct] as [String: Any] },
-                "steps": run.history.steps.count, "stop_reason": run.history.stopReason as Any,
-            ]
-            if let overlay { out["predicted_vs_measured"] = overlay.rows.map { ["layer": $0.layer, "measured_delta_ratio": $0.measured, "predicted_delta_ratio": $0.predicted, "deviation_decades": $0.deviation] } }
-            print(String(data: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), encoding: .utf8)!)
+            print(String(decoding: try JSONEncoder.records.encode(DiagnoseReport(run)), as: UTF8.self))
         } else {
             print("\nGradient reaching each layer's weights at step 0 (‖∂L/∂W‖, input layer first):")
             print(GradientChart.render(names: run.initial.layers.map { "\($0.layer)" },
@@ -97,5 +88,26 @@ struct Diagnose: ParsableCommand {
         print(String(format: "\n%d cases × %d seeds: recall %.1f%%, precision %.1f%%, %d false verdicts on healthy twins, median steps to detect %.1f (%d of %d bugs at step 0), %.1f s",
                      report.cases, list.count, report.recall * 100, report.precision * 100, report.falseVerdictsOnHealthy,
                      report.medianStepsToDetect, report.detectedAtStep0, report.outcomes.filter(\.buggy).count, report.seconds))
+    }
+}
+
+/// `gradlab diagnose --json`: one object, in the records' JSON spelling (non-finite numbers as strings).
+struct DiagnoseReport: Encodable {
+    struct Layer: Encodable { var layer: Int, name: String, grad_norm: Double, gain_product: Double }
+    struct Row: Encodable { var layer: Int, measured_delta_ratio: Double, predicted_delta_ratio: Double, deviation_decades: Double }
+    var healthy: Bool
+    var verdicts: [Verdict]
+    var step0: [Layer]
+    var steps: Int
+    var stop_reason: String?
+    var predicted_vs_measured: [Row]?
+
+    init(_ run: DiagnosticRun) {
+        healthy = run.healthy
+        verdicts = run.all
+        step0 = run.initial.layers.map { Layer(layer: $0.layer, name: $0.name, grad_norm: $0.gradNorm, gain_product: $0.gainProduct) }
+        steps = run.history.steps.count
+        stop_reason = run.history.stopReason
+        predicted_vs_measured = run.overlay?.rows.map { Row(layer: $0.layer, measured_delta_ratio: $0.measured, predicted_delta_ratio: $0.predicted, deviation_decades: $0.deviation) }
     }
 }

@@ -22,7 +22,7 @@ struct GradLabCLI: ParsableCommand {
     static func main() {
         setvbuf(stdout, nil, _IOLBF, 0)   // keep stdout lines in order with stderr progress
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(RunOptions.rewrite(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as GradLabError {
             fail(error.description, code: 2)

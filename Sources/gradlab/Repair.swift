@@ -3,7 +3,6 @@ import Foundation
 import GradLab
 import GradLabDiagnostics
 import GradLabReports
-import GradLabTheory
 
 /// `gradlab repair`: diagnose a run, try remedies from an evidence-ranked ladder, keep the first
 /// that fixes it, and write the report and the repaired config.
@@ -23,6 +22,8 @@ struct RepairCommand: ParsableCommand {
           gradlab repair examples/repair/deep-sigmoid.json --out deep-sigmoid-repair
           gradlab repair examples/repair/exploding-relu.json --out exploding-relu-repair
           gradlab repair --suite --json
+
+        \(RunOptions.help)
         """)
 
     @Argument(help: "JSON config file (same keys as `gradlab train` flags).") var configFile: String?
@@ -41,7 +42,7 @@ struct RepairCommand: ParsableCommand {
         guard margin >= 0 && margin < 1 else { throw GradLabError.invalid("margin \(margin) must be in [0, 1), e.g. 0.02") }
         Backend.setThreads(config.threads)
         if !json { print("diagnosing \(config.model) on \(config.data) for \(config.steps) steps…") }
-        let result = try Repair.run(config, budgetFraction: budget, margin: margin, resolve: { try EdgeOfChaos.resolve(&$0) }) { name in
+        let result = try Repair.run(config, budgetFraction: budget, margin: margin) { name in
             if !json { print("  trying: \(name)") }
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -88,7 +89,7 @@ struct RepairCommand: ParsableCommand {
     func runSuite() throws {
         let list = try parseSeeds(seeds)
         let bar = json ? nil : ProgressBar(total: DiagnosisSuite.cases.count * list.count, label: "repair suite")
-        let report = try RepairSuite.run(seeds: list, budgetFraction: budget, margin: margin, resolve: { try EdgeOfChaos.resolve(&$0) }) { done, name in
+        let report = try RepairSuite.run(seeds: list, budgetFraction: budget, margin: margin) { done, name in
             bar?.update(done, name)
         }
         if json { print(report.json); return }

@@ -31,9 +31,7 @@ struct ReportCommand: ParsableCommand {
     @discardableResult
     static func write(paths: [String], out: String, title: String) throws -> Int {
         let runs = try paths.flatMap { try StoredRun.directories($0) }.map(StoredRun.load)
-        let html = RunReport.html(runs, title: title) { config, step in
-            PredictedOverlay(config: config, step0: step)?.rows.map { ($0.layer, $0.measured, $0.predicted) }
-        }
+        let html = RunReport.html(runs, title: title)
         try atomicWrite(Data(html.utf8), to: out)
         return runs.count
     }

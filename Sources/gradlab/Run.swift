@@ -4,7 +4,7 @@ import GradLab
 import GradLabDiagnostics
 import GradLabExperiments
 import GradLabReports
-import GradLabStore
+import GradLabKit
 
 /// `gradlab run exp.yaml`: every point of an experiment (variants × sweep × seeds), in parallel
 /// worker processes, resumable and shardable.
@@ -32,14 +32,12 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("no-progress"), help: "No progress bar.") var noProgress = false
     @Option(help: .hidden) var point: String?
     @Option(help: .hidden) var name: String?
-    @Option(name: .customLong("probe-every"), help: .hidden) var probeEvery = 10
     @Option(help: .hidden) var experiment: String?
 
     func run() throws {
         if let point {
             dieWithParent()
-            PointRunner.hooks.append(RunOutputs.hook(store: dir, experiment: experiment))
-            _ = try PointRunner.run(dir: point, name: name ?? point, probeEvery: probeEvery)
+            _ = try PointJob.run(RunDirectory(point), name: name ?? point, store: dir, experiment: experiment)
             return
         }
         guard let file else { throw GradLabError.invalid("give an experiment file: gradlab run exp.yaml (see gradlab run --help)") }
@@ -55,7 +53,7 @@ struct RunCommand: ParsableCommand {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let runner = try SweepRunner(experiment: exp, layout: RunLayout(root: dir), workers: workers ?? exp.workers, shard: shardPair,
                                      executable: FileManager.default.fileExists(atPath: exe.path) ? exe : URL(fileURLWithPath: CommandLine.arguments[0])) {
-            ["run", "--point", $0, "--name", $1, "--probe-every", "\($2)", "--dir", dir, "--experiment", exp.name]
+            ["run", "--point", $0, "--name", $1, "--dir", dir, "--experiment", exp.name]
         }
         if list {
             for (p, d, done) in try runner.prepare() { print("\(done ? "done" : "todo")  \(p.name)  \(d)") }
@@ -77,32 +75,5 @@ struct RunCommand: ParsableCommand {
             print("report: \(report)")
         }
         if !summary.failed.isEmpty { throw ExitCode(1) }
-    }
-}
-
-/// What every recorded run writes besides its JSON Lines: rows in the run store, TensorBoard
-/// event files (`<run>/tb/`, so `tensorboard --logdir runs` finds them) and CSV exports.
-enum RunOutputs {
-    static func hook(store root: String, experiment: String?) -> PointRunner.Hook {
-        return { dir, name, config, trainer, probe in
-            let store = try SQLiteRunStore(directory: root)
-            let recorder = try RunRecorder(store: store, name: name, experiment: experiment, config: config)
-            recorder.attach(to: trainer); recorder.attach(to: probe)
-            let tb = try TrainingLogger(trainer: trainer, probe: probe, directory: (dir as NSString).appendingPathComponent("tb"))
-            return { history, verdicts in
-                try tb.close()
-                try RunExport.writeMetrics(history.steps, to: (dir as NSString).appendingPathComponent("metrics.csv"))
-                try RunExport.writeProbe(probe.steps, to: (dir as NSString).appendingPathComponent("probe.csv"))
-                for (kind, file) in [("tensorboard", "tb"), ("metrics", "metrics.jsonl"), ("probe", "probe.jsonl"), ("config", "config.json")] {
-                    try recorder.recordArtifact(kind: kind, path: relative((dir as NSString).appendingPathComponent(file), to: root))
-                }
-                _ = try recorder.finish(history: history, verdicts: verdicts)
-            }
-        }
-    }
-
-    static func relative(_ path: String, to root: String) -> String {
-        let r = (root as NSString).standardizingPath + "/", p = (path as NSString).standardizingPath
-        return p.hasPrefix(r) ? String(p.dropFirst(r.count)) : p
     }
 }

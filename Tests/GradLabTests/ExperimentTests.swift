@@ -5,6 +5,7 @@ import FoundationXML
 #endif
 import GradLab
 import GradLabExperiments
+import GradLabDiagnostics
 
 /// Experiment files, sweeps (resume after a kill, shards) and reports.
 final class ExperimentTests: XCTestCase {
@@ -40,7 +41,7 @@ final class ExperimentTests: XCTestCase {
         let points = try e.points()
         XCTAssertEqual(points.count, 2 * 4 * 2)
         XCTAssertEqual(points[0].name, "a,depth=1,sigma-w2=1,seed=0")
-        XCTAssertEqual(points[15].config.activation, "relu"); XCTAssertEqual(points[15].config.depth, 2); XCTAssertEqual(points[15].config.seed, 1)
+        XCTAssertEqual(points[15].config.activation, .relu); XCTAssertEqual(points[15].config.depth, 2); XCTAssertEqual(points[15].config.seed, 1)
         let r = try Experiment.parse("name: r\nbase: {data: xor}\nsweep:\n  random: {trials: 5, seed: 3, space: {lr: {log-uniform: [0.0001, 0.1]}, depth: {choice: [1, 3]}}}\n", source: "x")
         let (p1, p2) = (try r.points(), try r.points())
         XCTAssertEqual(p1.map(\.config), p2.map(\.config))                 // same seed, same points
@@ -75,7 +76,7 @@ final class ExperimentTests: XCTestCase {
         let exp = (root as NSString).appendingPathComponent("resume")
         let dirs = (try? FileManager.default.contentsOfDirectory(atPath: exp)) ?? []
         var out: [String: Date] = [:]
-        for d in dirs { if let r = PointResult.read((exp as NSString).appendingPathComponent(d)) { out[d] = r.started } }
+        for d in dirs { if let r = RunDirectory((exp as NSString).appendingPathComponent(d)).readResult() { out[d] = r.started } }
         return out
     }
 

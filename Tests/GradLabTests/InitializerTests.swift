@@ -54,7 +54,7 @@ final class InitializerTests: XCTestCase {
         XCTAssertEqual(w, Tensor([[1.5, 0, 0, 0], [0, 1.5, 0, 0], [0, 0, 1.5, 0]]))
         let c = stats(.constant(0.25), [2, 2])
         XCTAssertEqual(c.w, Tensor(shape: [2, 2], repeating: 0.25)); XCTAssertEqual(c.b, Tensor([0.25, 0.25]))
-        XCTAssertThrowsError(try Initializer.named("xavier-gaussian")) { XCTAssertTrue("\($0)".contains("allowed:")) }
+        XCTAssertThrowsError(try RunConfig().applying(["init": .string("xavier-gaussian")])) { XCTAssertTrue("\($0)".contains("allowed:")) }
     }
 
     func testSameSeedSameNumbers() {

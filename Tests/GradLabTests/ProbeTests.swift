@@ -197,7 +197,7 @@ final class ProbeTests: XCTestCase {
     }
 
     func testFirstNonFiniteLayerIsNamed() throws {
-        var c = RunConfig(); c.data = "blobs"; c.samples = 64; c.depth = 4; c.width = 8
+        var c = RunConfig(); c.data = .blobs; c.samples = 64; c.depth = 4; c.width = 8
         let (trainer, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
         trainer.model.parameter(named: "layers.4.weight")!.value.scalars[3] = .infinity   // third Dense layer
         let r = try Probe(model: trainer.model).measureOnce(trainer: trainer, batch: train)
@@ -209,8 +209,8 @@ final class ProbeTests: XCTestCase {
     }
 
     func testStepZeroPredictionAndJSONLStream() throws {
-        var c = RunConfig(); c.data = "blobs"; c.samples = 256; c.depth = 12; c.width = 32; c.activation = "sigmoid"
-        c.initializer = "normal"; c.sigmaW2 = 1; c.optimizer = "sgd"; c.lr = 0.1
+        var c = RunConfig(); c.data = .blobs; c.samples = 256; c.depth = 12; c.width = 32; c.activation = .sigmoid
+        c.initializer = .normal; c.sigmaW2 = 1; c.optimizer = .sgd; c.lr = 0.1
         let path = tempPath("probe.jsonl")
         let run = try DiagnosticRun.run(c, steps: 12, every: 3, jsonl: path)
         let vanishing = run.prediction.first { $0.kind == .vanishing }
@@ -404,8 +404,8 @@ final class ProbeTests: XCTestCase {
     /// Measuring the fixed-batch loss leaves every other statistic of the step as it was, and
     /// records the loss the trainer's evaluation gives on the probe batch.
     func testFixedBatchLossDoesNotDisturbTheStep() throws {
-        var c = RunConfig(); c.data = "circles"; c.samples = 128; c.depth = 3; c.width = 16; c.activation = "tanh"
-        c.initializer = "glorot-uniform"; c.optimizer = "sgd"; c.lr = 0.1; c.batch = 32; c.seed = 4
+        var c = RunConfig(); c.data = .circles; c.samples = 128; c.depth = 3; c.width = 16; c.activation = .tanh
+        c.initializer = .glorotUniform; c.optimizer = .sgd; c.lr = 0.1; c.batch = 32; c.seed = 4
         func probe(fixedEvery: Int) throws -> (Probe, Trainer<Float>, Dataset<Float>) {
             let (trainer, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
             let p = try Probe(model: trainer.model, options: Probe.Options(every: 1, fixedBatchEvery: fixedEvery))

@@ -184,10 +184,10 @@ final class RemedyTests: XCTestCase {
         XCTAssertEqual(try skip.outputShape(for: [7, 3]), [7, 2])
         XCTAssertThrowsError(try Sequential<Double>.residualMLP(inputs: 3, width: 0, blocks: 2, outputs: 2, activation: .relu,
                                                                initializer: .heNormalReLU, rng: &rng))
-        XCTAssertEqual(try NormalizationKind.named("layer"), .layer)
-        XCTAssertThrowsError(try NormalizationKind.named("group"))
-        XCTAssertEqual(try BranchScale.named("inv-sqrt-depth", blocks: 16), .fixed(0.25))
-        XCTAssertEqual(try BranchScale.named("fixup", blocks: 16), .fixup)
+        XCTAssertEqual(NormalizationKind(name: "layer"), .layer)
+        XCTAssertNil(NormalizationKind(name: "group"))
+        XCTAssertEqual(BranchScaleSetting(name: "inv-sqrt-depth")?.scale(blocks: 16), .fixed(0.25))
+        XCTAssertEqual(BranchScaleSetting(name: "fixup")?.scale(blocks: 16), .fixup)
 
         // Fixup: same draws as the plain network, then the first branch layer × L^(−1/2), the
         // last branch layer and the head zeroed.

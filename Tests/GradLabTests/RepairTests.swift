@@ -10,30 +10,30 @@ final class RepairTests: XCTestCase {
     }
 
     func testLadderOrderFollowsTheEvidence() {
-        var relu = RunConfig(); relu.activation = "relu"; relu.initializer = "normal"; relu.sigmaW2 = 18; relu.optimizer = "sgd"
+        var relu = RunConfig(); relu.activation = .relu; relu.initializer = .normal; relu.sigmaW2 = 18; relu.optimizer = .sgd
         // Predicted at step 0: the architecture is at fault, so the init comes first…
         XCTAssertEqual(Repair.ladder(for: verdict(.exploding, predicted: true), config: relu).first?.name, "init he-normal for relu")
         // …appearing only in training: the learning rate first.
         XCTAssertEqual(Repair.ladder(for: verdict(.nonFinite, predicted: false), config: relu).first?.name, "learning rate ÷10")
         var scaled = relu; scaled.inputScale = 100
         XCTAssertEqual(Repair.ladder(for: verdict(.exploding, predicted: true), config: scaled).first?.name, "standardize inputs")
-        var rnn = RunConfig(); rnn.model = "rnn-tanh"; rnn.data = "adding"
+        var rnn = RunConfig(); rnn.model = .rnnTanh; rnn.data = .sequence(.adding)
         XCTAssertEqual(Repair.ladder(for: verdict(.exploding, predicted: false), config: rnn).first?.name, "clip-norm 1")
         // Vanishing through time: a plain cell swaps to a gated one; an LSTM gets its forget gate fixed first.
         XCTAssertEqual(Repair.ladder(for: verdict(.vanishing, predicted: true), config: rnn).prefix(2).map(\.name), ["GRU", "LSTM, forget bias ln T = 4.6"])   // T = 100
-        var lstm = rnn; lstm.model = "lstm"; lstm.forgetBias = -4
+        var lstm = rnn; lstm.model = .lstm; lstm.forgetBias = -4
         XCTAssertEqual(Repair.ladder(for: verdict(.vanishing, predicted: true), config: lstm).prefix(2).map(\.name), ["LSTM, forget bias ln T = 4.6", "GRU"])
         var dead = relu; dead.biasInit = -1
         XCTAssertEqual(Repair.ladder(for: verdict(.deadReLU, predicted: true), config: dead).first?.name, "zero bias, standardized inputs")
         // Units that die only during training: the step size first.
         XCTAssertEqual(Repair.ladder(for: verdict(.deadReLU, predicted: false), config: dead).first?.name, "learning rate ÷10")
         // Unscaled residual branches that explode: scale the branches first.
-        var res = relu; res.model = "resmlp"; res.initializer = "he-normal"; res.depth = 30
+        var res = relu; res.model = .resmlp; res.initializer = .heNormal; res.depth = 30
         XCTAssertEqual(Repair.ladder(for: verdict(.exploding, predicted: true), config: res).first?.name, "residual branches scaled 1/√L")
-        res.branchScale = "inv-sqrt-depth"
+        res.branchScale = .invSqrtDepth
         XCTAssertFalse(Repair.ladder(for: verdict(.exploding, predicted: true), config: res).contains { $0.name == "residual branches scaled 1/√L" })
         // A remedy that changes nothing is never tried: He init is already there.
-        var he = relu; he.initializer = "he-normal"
+        var he = relu; he.initializer = .heNormal
         XCTAssertFalse(Repair.ladder(for: verdict(.vanishing, predicted: true), config: he).contains { $0.name.hasPrefix("init") })
         // The most urgent verdict is repaired first; dead units before the vanishing they cause.
         XCTAssertEqual(Repair.primary([verdict(.vanishing, predicted: true), verdict(.deadReLU, predicted: true)])?.kind, .deadReLU)
@@ -42,8 +42,8 @@ final class RepairTests: XCTestCase {
 
     func testRepairsADeepSigmoidNetAndLeavesAHealthyOneAlone() throws {
         var c = RunConfig()
-        c.data = "circles"; c.samples = 512; c.depth = 10; c.width = 16; c.activation = "sigmoid"; c.initializer = "glorot-uniform"
-        c.optimizer = "sgd"; c.lr = 0.1; c.steps = 100; c.seed = 1; c.evalEvery = 0
+        c.data = .circles; c.samples = 512; c.depth = 10; c.width = 16; c.activation = .sigmoid; c.initializer = .glorotUniform
+        c.optimizer = .sgd; c.lr = 0.1; c.steps = 100; c.seed = 1; c.evalEvery = 0
         let r = try Repair.run(c)
         XCTAssertEqual(r.problem?.kind, .vanishing)
         let winner = try XCTUnwrap(r.winner, "\(r.attempts.map { "\($0.name): \($0.verdicts)" })")
@@ -56,7 +56,7 @@ final class RepairTests: XCTestCase {
         // Rerunning the repaired config finds nothing to repair.
         XCTAssertTrue(try DiagnosticRun.run(repaired).all.allSatisfy { $0.kind != .vanishing })
 
-        var healthy = c; healthy.activation = "tanh"; healthy.optimizer = "adam"; healthy.lr = 1e-2; healthy.depth = 3
+        var healthy = c; healthy.activation = .tanh; healthy.optimizer = .adam; healthy.lr = 1e-2; healthy.depth = 3
         let h = try Repair.run(healthy)
         XCTAssertNil(h.problem); XCTAssertTrue(h.attempts.isEmpty); XCTAssertEqual(h.costRatio, 0)
     }
@@ -64,8 +64,8 @@ final class RepairTests: XCTestCase {
     /// Skip-and-back-off keeps a run alive through non-finite steps, inside the job.
     func testNonFiniteGuardSkipsStepsInsideTheRun() throws {
         var c = RunConfig()
-        c.data = "circles"; c.samples = 256; c.depth = 6; c.width = 16; c.activation = "relu"; c.initializer = "he-normal"
-        c.optimizer = "sgd"; c.lr = 50; c.steps = 60; c.batch = 32; c.evalEvery = 0
+        c.data = .circles; c.samples = 256; c.depth = 6; c.width = 16; c.activation = .relu; c.initializer = .heNormal
+        c.optimizer = .sgd; c.lr = 50; c.steps = 60; c.batch = 32; c.evalEvery = 0
         let (plain, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
         XCTAssertNotNil(try plain.fit(train, steps: c.steps).stopReason)      // without the guard: stopped
         c.skipNonfinite = true; c.clipNorm = 1
@@ -80,20 +80,20 @@ final class RepairTests: XCTestCase {
     /// inputs ×50 no longer saturate the sigmoid, and the probe says so.
     func testSaturationIsMeasuredAfterNormalization() throws {
         var c = RunConfig()
-        c.data = "circles"; c.samples = 256; c.depth = 2; c.width = 16; c.activation = "sigmoid"; c.initializer = "glorot-uniform"
+        c.data = .circles; c.samples = 256; c.depth = 2; c.width = 16; c.activation = .sigmoid; c.initializer = .glorotUniform
         c.inputScale = 50
-        func saturated(_ norm: String) throws -> Double {
+        func saturated(_ norm: NormalizationKind) throws -> Double {
             c.normalization = norm
             let (t, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
             return try Probe(model: t.model).measureOnce(trainer: t, batch: train).layers[0].saturatedFraction ?? -1
         }
-        XCTAssertGreaterThan(try saturated("none"), 0.4)
-        XCTAssertLessThan(try saturated("batch"), 0.01)
+        XCTAssertGreaterThan(try saturated(.none), 0.4)
+        XCTAssertLessThan(try saturated(.batch), 0.01)
     }
 
     func testAdaptiveClippingAndNormalizationFromConfig() throws {
         var c = RunConfig()
-        c.data = "blobs"; c.samples = 128; c.depth = 3; c.width = 8; c.agc = 0.01; c.normalization = "batch"; c.steps = 5
+        c.data = .blobs; c.samples = 128; c.depth = 3; c.width = 8; c.agc = 0.01; c.normalization = .batch; c.steps = 5
         let (t, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
         XCTAssertEqual(t.adaptiveClipping, 0.01)
         XCTAssertEqual(t.model.layers.filter { $0 is BatchNorm<Float> }.count, 3)
@@ -104,9 +104,8 @@ final class RepairTests: XCTestCase {
         let (u, _, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
         try u.resume(from: path)
         XCTAssertEqual(u.model.buffers.map(\.tensor.scalars), t.model.buffers.map(\.tensor.scalars))
-        c.normalization = "group"
-        XCTAssertThrowsError(try c.validate())
-        c.normalization = "none"; c.model = "resmlp"; c.branchScale = "fixup"
+        XCTAssertThrowsError(try c.applying(["normalization": .string("group")]))
+        c.normalization = .none; c.model = .resmlp; c.branchScale = .fixup
         XCTAssertNoThrow(try c.validate())
     }
 }

@@ -18,15 +18,15 @@ final class RunStoreTests: XCTestCase {
 
     func config(_ edit: (inout RunConfig) -> Void) -> RunConfig {
         var c = RunConfig()
-        c.data = "spirals"; c.samples = 128; c.depth = 2; c.width = 16; c.steps = 20; c.batch = 32; c.evalEvery = 10
+        c.data = .spirals; c.samples = 128; c.depth = 2; c.width = 16; c.steps = 20; c.batch = 32; c.evalEvery = 10
         edit(&c)
         return c
     }
 
     func testCreateListFilterCompare() throws {
         let store = try SQLiteRunStore(directory: dir)
-        let a = try store.createRun(NewRun(name: "relu-a", experiment: "act", config: config { $0.activation = "relu" }, tags: ["x", "x", "y"]))
-        let b = try store.createRun(NewRun(name: "tanh-b", experiment: "act", config: config { $0.activation = "tanh"; $0.lr = 0.01 }))
+        let a = try store.createRun(NewRun(name: "relu-a", experiment: "act", config: config { $0.activation = .relu }, tags: ["x", "x", "y"]))
+        let b = try store.createRun(NewRun(name: "tanh-b", experiment: "act", config: config { $0.activation = .tanh; $0.lr = 0.01 }))
         let c = try store.createRun(NewRun(name: "other", experiment: "depth", config: config { $0.depth = 8 }))
         XCTAssertEqual([a, b, c], [a, a + 1, a + 2])
         try store.appendMetrics(a, (0..<5).map { MetricRow(step: $0, loss: 1 / Double($0 + 1), accuracy: 0.5) })
@@ -143,7 +143,7 @@ final class RunStoreTests: XCTestCase {
     /// A recurrent run's through-time probe records land in time_probe.
     func testRecordsThroughTimeProbe() throws {
         let store = try SQLiteRunStore(directory: dir)
-        let cfg = config { $0.model = "rnn-tanh"; $0.data = "adding"; $0.seqLen = 24; $0.samples = 32; $0.depth = 1; $0.width = 8; $0.steps = 3; $0.batch = 16 }
+        let cfg = config { $0.model = .rnnTanh; $0.data = .sequence(.adding); $0.seqLen = 24; $0.samples = 32; $0.depth = 1; $0.width = 8; $0.steps = 3; $0.batch = 16 }
         let (trainer, train, test): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try cfg.build()
         let probe = try Probe(model: trainer.model)
         probe.attach(to: trainer)

@@ -46,14 +46,14 @@ final class TheoryTests: XCTestCase {
     }
 
     func testEdgeOfChaosInitializerSitsOnTheCriticalLine() throws {
-        var c = RunConfig(); c.activation = "tanh"; c.initializer = "edge-of-chaos"; c.sigmaB2 = 0.05
-        try EdgeOfChaos.resolve(&c)
-        XCTAssertEqual(c.initializer, "normal")
+        var c = RunConfig(); c.activation = .tanh; c.initializer = .edgeOfChaos; c.sigmaB2 = 0.05
+        c = try c.resolved()
+        XCTAssertEqual(c.initializer, .normal)
         XCTAssertEqual(c.sigmaW2, 1.760955, accuracy: 1e-4)
         XCTAssertNoThrow(try c.validate())
-        var r = RunConfig(); r.activation = "relu"; r.initializer = "edge-of-chaos-orthogonal"; r.sigmaB2 = 0
-        try EdgeOfChaos.resolve(&r)
-        XCTAssertEqual(r.initializer, "orthogonal"); XCTAssertEqual(r.sigmaW2, 2, accuracy: 1e-6)   // He is ReLU's critical point
+        var r = RunConfig(); r.activation = .relu; r.initializer = .edgeOfChaosOrthogonal; r.sigmaB2 = 0
+        r = try r.resolved()
+        XCTAssertEqual(r.initializer, .orthogonal); XCTAssertEqual(r.sigmaW2, 2, accuracy: 1e-6)   // He is ReLU's critical point
         XCTAssertEqual(SignalPropagation(activation: .tanh, sigmaW2: c.sigmaW2, sigmaB2: 0.05).chi1AtFixedPoint, 1, accuracy: 1e-5)
     }
 

@@ -10,7 +10,7 @@ final class TrainingTests: XCTestCase {
     }
 
     func testTwoHiddenLayerMLPReaches97PercentOnDigits() throws {
-        let c = config { $0.data = "digits"; $0.depth = 2; $0.width = 128; $0.optimizer = "adam"; $0.lr = 1e-3; $0.steps = 1500; $0.batch = 64; $0.seed = 1 }
+        let c = config { $0.data = .digits; $0.depth = 2; $0.width = 128; $0.optimizer = .adam; $0.lr = 1e-3; $0.steps = 1500; $0.batch = 64; $0.seed = 1 }
         let (trainer, train, test): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
         _ = try trainer.fit(train, steps: c.steps)
         let acc = trainer.evaluate(test).accuracy!
@@ -18,8 +18,8 @@ final class TrainingTests: XCTestCase {
     }
 
     func testTwoSpiralsReach99PercentTrainingAccuracy() throws {
-        let c = config { $0.data = "spirals"; $0.samples = 1000; $0.depth = 3; $0.width = 64; $0.activation = "relu"
-            $0.initializer = "he-normal"; $0.optimizer = "adam"; $0.lr = 5e-3; $0.steps = 3000; $0.batch = 100; $0.seed = 2 }
+        let c = config { $0.data = .spirals; $0.samples = 1000; $0.depth = 3; $0.width = 64; $0.activation = .relu
+            $0.initializer = .heNormal; $0.optimizer = .adam; $0.lr = 5e-3; $0.steps = 3000; $0.batch = 100; $0.seed = 2 }
         let (trainer, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
         _ = try trainer.fit(train, steps: c.steps)
         let acc = trainer.evaluate(train).accuracy!
@@ -35,7 +35,7 @@ final class TrainingTests: XCTestCase {
     }
 
     func testSameSeedGivesBitIdenticalParametersOnAnyThreadCount() throws {
-        let c = config { $0.data = "digits"; $0.depth = 3; $0.width = 96; $0.dropout = 0.1; $0.optimizer = "momentum"; $0.lr = 0.05; $0.steps = 60; $0.seed = 4 }
+        let c = config { $0.data = .digits; $0.depth = 3; $0.width = 96; $0.dropout = 0.1; $0.optimizer = .momentum; $0.lr = 0.05; $0.steps = 60; $0.seed = 4 }
         let first = try run(c), second = try run(c), threaded = try run(c, threads: 2)
         XCTAssertEqual(first, second)
         XCTAssertEqual(first, threaded)
@@ -44,7 +44,7 @@ final class TrainingTests: XCTestCase {
     }
 
     func testCheckpointRoundTripAndExactResume() throws {
-        let c = config { $0.data = "spirals"; $0.samples = 300; $0.depth = 2; $0.width = 32; $0.optimizer = "adam"; $0.dropout = 0.1; $0.steps = 40; $0.seed = 3 }
+        let c = config { $0.data = .spirals; $0.samples = 300; $0.depth = 2; $0.width = 32; $0.optimizer = .adam; $0.dropout = 0.1; $0.steps = 40; $0.seed = 3 }
         let path = tempPath("resume.safetensors")
         // Uninterrupted run.
         let (full, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
@@ -59,7 +59,7 @@ final class TrainingTests: XCTestCase {
         _ = try second.fit(train, steps: 40)
         XCTAssertEqual(second.model.parameters.map(\.value), full.model.parameters.map(\.value))
         // Names and shapes are checked.
-        let (wrong, _, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try config { $0.data = "spirals"; $0.samples = 300; $0.depth = 3; $0.width = 32 }.build()
+        let (wrong, _, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try config { $0.data = .spirals; $0.samples = 300; $0.depth = 3; $0.width = 32 }.build()
         XCTAssertThrowsError(try wrong.resume(from: path)) { XCTAssertTrue("\($0)".contains("layers."), "\($0)") }
     }
 
@@ -90,8 +90,8 @@ final class TrainingTests: XCTestCase {
     }
 
     func testNonFiniteLossStopsWithAReason() throws {
-        let c = config { $0.data = "spirals"; $0.samples = 200; $0.depth = 6; $0.width = 64; $0.initializer = "normal"; $0.sigmaW2 = 40
-            $0.optimizer = "sgd"; $0.lr = 10; $0.steps = 200; $0.activation = "relu" }
+        let c = config { $0.data = .spirals; $0.samples = 200; $0.depth = 6; $0.width = 64; $0.initializer = .normal; $0.sigmaW2 = 40
+            $0.optimizer = .sgd; $0.lr = 10; $0.steps = 200; $0.activation = .relu }
         let (trainer, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.build()
         let h = try trainer.fit(train, steps: c.steps)
         XCTAssertNotNil(h.stopReason)
@@ -102,11 +102,14 @@ final class TrainingTests: XCTestCase {
         func message(_ edit: (inout RunConfig) -> Void) -> String {
             do { try config(edit).validate(); return "valid" } catch { return "\(error)" }
         }
+        func setting(_ key: String, _ value: String) -> String {
+            do { try RunConfig().applying([key: .string(value)]).validate(); return "valid" } catch { return "\(error)" }
+        }
         XCTAssertEqual(message { _ in }, "valid")
-        XCTAssertTrue(message { $0.activation = "swish" }.contains("allowed: identity"))
+        XCTAssertTrue(setting("activation", "swish").contains("allowed: identity"))
         XCTAssertTrue(message { $0.lr = -1 }.contains("lr -1.0"))
-        XCTAssertTrue(message { $0.optimizer = "lbfgs" }.contains("allowed: sgd"))
-        XCTAssertTrue(message { $0.data = "mnist" }.contains("allowed: digits"))
+        XCTAssertTrue(setting("optimizer", "lbfgs").contains("allowed: sgd"))
+        XCTAssertTrue(setting("data", "mnist").contains("allowed: digits"))
         XCTAssertTrue(message { $0.clipNorm = 1; $0.clipValue = 1 }.contains("not both"))
         let file = tempPath("bad.json")
         try #"{"depth": 3, "widht": 10}"#.write(toFile: file, atomically: true, encoding: .utf8)
@@ -115,7 +118,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertThrowsError(try RunConfig.load(file)) { XCTAssertTrue("\($0)".contains("'depth' must be an integer"), "\($0)") }
         try #"{"depth": 3, "activation": "tanh", "init": "orthogonal"}"#.write(toFile: file, atomically: true, encoding: .utf8)
         let c = try RunConfig.load(file)
-        XCTAssertEqual(c.depth, 3); XCTAssertEqual(c.initializer, "orthogonal"); XCTAssertEqual(c.width, RunConfig().width)
+        XCTAssertEqual(c.depth, 3); XCTAssertEqual(c.initializer, .orthogonal); XCTAssertEqual(c.width, RunConfig().width)
     }
 }
 import Foundation

@@ -8,10 +8,13 @@ public enum GradLabError: Error, CustomStringConvertible, Equatable {
     case unavailable(String)
     /// Input/output failed.
     case io(String)
+    /// A run-config key with a value of the wrong type or out of range: the key and the value as
+    /// written travel with the message, so a file reader can point at the line that set it.
+    case badValue(key: String, value: String, message: String)
 
     public var description: String {
         switch self {
-        case .invalid(let m), .data(let m), .unavailable(let m), .io(let m): return m
+        case .invalid(let m), .data(let m), .unavailable(let m), .io(let m), .badValue(_, _, let m): return m
         }
     }
 }

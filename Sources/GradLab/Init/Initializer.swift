@@ -30,30 +30,6 @@ public enum Initializer: Equatable, Sendable, CustomStringConvertible {
     public static let glorot = Initializer.glorotUniform(gain: 1)
     public static let zeros = Initializer.constant(0)
 
-    /// Names accepted by the CLI and config files.
-    public static let names = ["normal", "uniform", "glorot-uniform", "glorot-normal", "he-uniform", "he-normal",
-                               "lecun-normal", "torch-default", "orthogonal", "identity", "zeros"]
-
-    /// Parses a CLI/config name; σ_w², σ_b² apply to `normal`/`uniform`, and σ_w² (as gain²) to
-    /// orthogonal and identity.
-    public static func named(_ name: String, sigmaW2: Double = 1, sigmaB2: Double = 0) throws -> Initializer {
-        switch name {
-        case "normal": return .normal(sigmaW2: sigmaW2, sigmaB2: sigmaB2)
-        case "uniform": return .uniform(sigmaW2: sigmaW2, sigmaB2: sigmaB2)
-        case "glorot-uniform", "xavier-uniform": return .glorotUniform(gain: 1)
-        case "glorot-normal", "xavier-normal": return .glorotNormal(gain: 1)
-        case "he-uniform", "kaiming-uniform": return .heUniform(gain: 2.0.squareRoot())
-        case "he-normal", "kaiming-normal": return .heNormalReLU
-        case "lecun-normal": return .lecunNormal
-        case "torch-default": return .torchDefault
-        case "orthogonal": return .orthogonal(gain: sigmaW2.squareRoot())
-        case "identity": return .identity(gain: sigmaW2.squareRoot())
-        case "zeros": return .zeros
-        default:
-            throw GradLabError.invalid("unknown initializer '\(name)'; allowed: \(names.joined(separator: ", "))")
-        }
-    }
-
     public var description: String {
         switch self {
         case let .normal(w, b): return "normal(σ_w²=\(w), σ_b²=\(b))"

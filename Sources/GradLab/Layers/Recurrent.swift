@@ -13,20 +13,6 @@ public enum RecurrentInit: Equatable, Sendable {
     case gaussianRadius(Double)
     /// Each weight N(0, std²) (e.g. Pascanu et al. 2013's std 0.1; Le et al.'s 1/√N).
     case gaussian(std: Double)
-
-    public static let names = ["torch-default", "identity", "orthogonal", "gaussian-radius", "gaussian"]
-
-    /// The named scheme; `scale` is the radius (or the std for "gaussian"), default 1 (1/√H for gaussian).
-    public static func named(_ name: String, scale: Double?) throws -> RecurrentInit {
-        switch name {
-        case "torch-default": return .torchDefault
-        case "identity": return .identity(radius: scale ?? 1)
-        case "orthogonal": return .orthogonal(radius: scale ?? 1)
-        case "gaussian-radius": return .gaussianRadius(scale ?? 1)
-        case "gaussian": return .gaussian(std: scale ?? -1)
-        default: throw GradLabError.invalid("recurrent init '\(name)' is not known; allowed: \(names.joined(separator: ", "))")
-        }
-    }
 }
 
 /// A recurrent layer (vanilla RNN, LSTM or GRU) over a whole sequence.

@@ -108,14 +108,6 @@ public final class Residual<S: Scalar>: StatefulLayer {
 /// Normalization inside residual blocks.
 public enum NormalizationKind: String, CaseIterable, Equatable, Sendable {
     case none, layer, batch
-
-    /// Parses a CLI/config name (`none`, `layer`, `batch`).
-    public static func named(_ name: String) throws -> NormalizationKind {
-        guard let k = NormalizationKind(rawValue: name) else {
-            throw GradLabError.invalid("unknown normalization '\(name)'; allowed: \(allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return k
-    }
 }
 
 /// How the residual MLP builder scales each branch.
@@ -128,21 +120,6 @@ public enum BranchScale: Equatable, Sendable, CustomStringConvertible {
     case skipInit
     /// Fixup initialization (Zhang, Dauphin & Ma 2019), α = 1.
     case fixup
-
-    /// Parses a CLI/config name: `one`, `skipinit`, `fixup`, `inv-sqrt-depth` (1/√blocks) or a number.
-    public static func named(_ name: String, blocks: Int) throws -> BranchScale {
-        switch name.lowercased() {
-        case "one": return .one
-        case "skipinit", "skip-init": return .skipInit
-        case "fixup": return .fixup
-        case "inv-sqrt-depth": return .fixed(1 / Double(Swift.max(blocks, 1)).squareRoot())
-        default:
-            guard let a = Double(name), a.isFinite else {
-                throw GradLabError.invalid("unknown branch scale '\(name)'; allowed: one, skipinit, fixup, inv-sqrt-depth, or a number")
-            }
-            return .fixed(a)
-        }
-    }
 
     public var description: String {
         switch self {

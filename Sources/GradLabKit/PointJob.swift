@@ -1,0 +1,25 @@
+import Foundation
+import GradLab
+import GradLabDiagnostics
+
+/// One point of an experiment, in this process: the diagnostic run of its `config.json`, every
+/// record written atomically into its run directory, the run store and TensorBoard fed as it
+/// trains, and `result.json` written last (a point is done exactly when it exists).
+public enum PointJob {
+    public static func run(_ dir: RunDirectory, name: String, store: String, experiment: String?) throws -> RunResult {
+        let started = Date()
+        let config = try dir.readConfig()
+        Backend.setThreads(config.threads)
+        let session = try DiagnosticSession(config, jsonl: dir.file(.probePartial))
+        let outputs = try RunOutputs(session: session, name: name, experiment: experiment, store: store, tensorboard: dir.file(.tensorboard))
+        let run = try session.run()
+        try dir.write(metrics: run.history.steps)
+        try dir.write(evals: run.history.evals)
+        try dir.finishProbeStream()
+        try dir.write(verdicts: run.all)
+        try outputs.finish(run, directory: dir)
+        let result = RunResult(name: name, run: run, started: started)
+        try dir.write(result: result)
+        return result
+    }
+}

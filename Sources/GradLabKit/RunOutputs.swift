@@ -1,0 +1,48 @@
+import Foundation
+import GradLab
+import GradLabDiagnostics
+import GradLabReports
+import GradLabStore
+
+/// What a recorded run writes beside its records: rows in the run store and TensorBoard event
+/// files, attached to a diagnostic session before it trains; and, for a run directory, the CSV
+/// exports and the store's pointers to each file.
+public final class RunOutputs {
+    let recorder: RunRecorder?
+    let storeRoot: String?
+    let logger: TrainingLogger?
+
+    /// - Parameters:
+    ///   - store: the run store's directory (`runs.sqlite` inside), or nil.
+    ///   - tensorboard: a directory for TensorBoard event files, or nil.
+    public init(session: DiagnosticSession, name: String, experiment: String? = nil, store: String?, tensorboard: String?) throws {
+        storeRoot = store
+        recorder = try store.map { root in
+            let r = try RunRecorder(store: try SQLiteRunStore(directory: root), name: name, experiment: experiment, config: session.config)
+            r.attach(to: session.trainer); r.attach(to: session.probe)
+            return r
+        }
+        logger = try tensorboard.map { try TrainingLogger(trainer: session.trainer, probe: session.probe, directory: $0) }
+    }
+
+    /// Closes the event files, writes the CSV exports into `directory` (when given) and the
+    /// run's end into the store.
+    public func finish(_ run: DiagnosticRun, directory: RunDirectory? = nil) throws {
+        try logger?.close()
+        if let directory {
+            try RunExport.writeMetrics(run.history.steps, to: directory.file(.metricsCSV))
+            try RunExport.writeProbe(run.probe.steps, to: directory.file(.probeCSV))
+            if let recorder, let storeRoot {
+                for (kind, file) in [("tensorboard", RunDirectory.File.tensorboard), ("metrics", .metrics), ("probe", .probe), ("config", .config)] {
+                    try recorder.recordArtifact(kind: kind, path: Self.relative(directory.file(file), to: storeRoot))
+                }
+            }
+        }
+        _ = try recorder?.finish(history: run.history, verdicts: run.all)
+    }
+
+    static func relative(_ path: String, to root: String) -> String {
+        let r = (root as NSString).standardizingPath + "/", p = (path as NSString).standardizingPath
+        return p.hasPrefix(r) ? String(p.dropFirst(r.count)) : p
+    }
+}
