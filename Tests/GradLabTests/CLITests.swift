@@ -55,7 +55,8 @@ final class CLITests: XCTestCase {
     }
 
     /// A recurrent run from the command line, watched: the through-time picture is drawn and
-    /// the probe's JSON Lines carry one "time" record per probed step.
+    /// the probe's JSON Lines carry one "time" record per probed step, after the look before
+    /// training that every diagnostic session records first.
     func testRecurrentTrainingWithWatch() throws {
         guard FileManager.default.fileExists(atPath: binary.path) else { throw XCTSkip("gradlab executable not built") }
         let jsonl = NSTemporaryDirectory() + "cli-rnn-\(ProcessInfo.processInfo.processIdentifier).jsonl"
@@ -67,7 +68,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.out.contains("baseline: 0.1667"))
         XCTAssertTrue(r.out.contains("the gradient at step 1 is"), r.out)
         let lines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(lines.filter { $0.hasPrefix("{\"type\":\"time\"") }.count, 12)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("{\"type\":\"time\"") }.count, 1 + 12)
     }
 
     func testVersionHelpAndATinyRun() throws {
