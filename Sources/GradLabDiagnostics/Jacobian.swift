@@ -10,8 +10,8 @@ import GradLab
 public enum JacobianSpectra {
     public struct Spectrum: Equatable, Sendable { public var sigmaMax: Double; public var meanSquaredSigma: Double }
 
-    public static func measure(blocks: [(Dense<Float>, ActivationKind?)], input: Tensor<Float>, samples: Int = 4) -> (layers: [Spectrum], total: Spectrum) {
-        let weights = blocks.map { d, _ in (w: d.weight.value.converted(to: Double.self), b: d.bias?.value.converted(to: Double.self)) }
+    public static func measure(blocks: [(weight: Parameter<Float>, bias: Parameter<Float>?, activation: ActivationKind?)], input: Tensor<Float>, samples: Int = 4) -> (layers: [Spectrum], total: Spectrum) {
+        let weights = blocks.map { (w: $0.weight.value.converted(to: Double.self), b: $0.bias?.value.converted(to: Double.self)) }
         // ‖row i of W_l‖², for the exact ‖J_l‖_F² = Σᵢ φ'(z_i)²‖W_i‖².
         let rowNorms = weights.map { w in
             (0..<w.w.shape[0]).map { i in w.w.scalars[(i * w.w.shape[1])..<((i + 1) * w.w.shape[1])].reduce(0) { $0 + $1 * $1 } }
@@ -22,7 +22,7 @@ public enum JacobianSpectra {
         for s in 0..<n {
             var h = (0..<input.shape[1]).map { Double(input[s, $0]) }
             var derivs: [[Double]] = []
-            for (l, (_, act)) in blocks.enumerated() {
+            for (l, (_, _, act)) in blocks.enumerated() {
                 let (w, b) = weights[l]
                 var z = matVec(w, h)
                 if let b { for i in z.indices { z[i] += b.scalars[i] } }

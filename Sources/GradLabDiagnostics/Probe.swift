@@ -2,12 +2,13 @@ import Foundation
 import GradLab
 
 /// Measures the chain-rule product of a `Sequential` model while it trains, without changing the
-/// model's code: boundary observers capture each layer's output, tape hooks catch δ at every Dense
-/// output and each parameter's gradient the moment it is complete (still in cache), and the
-/// optimizer reports the update it actually applied.
+/// model's code: as a `TrainingObserver` it sees each layer's output as it is produced, hooks δ at
+/// every linear map's output, takes each parameter's gradient the moment it is complete (still in
+/// cache), and reads the update the optimizer actually applied. What it measures is found by
+/// `ProbeTopology` from the layers' declared roles; records go to `steps` and a `ProbeStream`.
 ///
-/// "Layers" are the model's Dense layers, each with the activation that follows it (if any).
-public final class Probe {
+/// "Layers" are the model's linear maps, each with the activation that follows it (if any).
+public final class Probe: TrainingObserver {
     public struct Options: Sendable {
         /// Probe every k-th step (and always step 0).
         public var every = 1
@@ -28,30 +29,14 @@ public final class Probe {
         }
     }
 
-    /// A layer boundary: position `index` in the Sequential `container` (the model or a
-    /// residual branch).
-    struct Boundary: Hashable {
-        let container: ObjectIdentifier
-        let index: Int
-    }
-
-    struct Block {
-        let layer: Int          // 1-based Dense index, in forward order
-        let name: String        // dotted prefix, e.g. `layers.4` or `layers.2.branch.layers.3`
-        let dense: Dense<Float>
-        let activation: ActivationKind?
-        let denseBoundary: Boundary
-        let activationBoundary: Boundary?
-        /// The activation's input when a normalization layer sits between it and the Dense
-        /// layer: saturation is a property of what φ receives, not of the Dense output.
-        let normalizedBoundary: Boundary?
-    }
+    typealias Boundary = ProbeTopology.Boundary
+    typealias Block = ProbeTopology.Block
 
     public let model: Sequential<Float>
     public let options: Options
     public private(set) var steps: [ProbeStep] = []
-    let blocks: [Block]
-    private var blockOfDense: [Boundary: Int] = [:], blockOfActivation: [Boundary: Int] = [:], blockOfNormalized: [Boundary: Int] = [:]
+    let topology: ProbeTopology
+    var blocks: [Block] { topology.blocks }
     private var pending: [LayerStats]?
     /// What activation ops measured during this step's backward, by their input's node, with the
     /// storage of the gradient they passed down (see `Tape.activationStatistics`).
@@ -60,14 +45,15 @@ public final class Probe {
     /// was reported: another probe on the same model owns the tape's request).
     private var deferredActivation: [Int: Tensor<Float>] = [:]
     private var probing = false
-    private weak var hookedTape: Tape<Float>?
+    /// Whether this probed step needs the optimizer's measured update norms (not plain SGD).
+    private var measuresUpdates = false
     private var weightNorms: [Double] = []
     /// When attached to a trainer, gradient summaries come from the trainer.
     private var ownGradientSummaries = true
     private var parameterSlots: [ObjectIdentifier: (block: Int, isWeight: Bool)] = [:]
     private let sink: ProbeStream?
-    /// Recurrent layers (index in model.layers) and what the current step measured in them.
-    private let recurrent: [(index: Int, layer: Recurrent<Float>)]
+    /// What the current step measured in the recurrent layers, by slot (`topology.recurrent`).
+    private var recurrentSlotOfLayer: [ObjectIdentifier: Int] = [:]
     private var pendingTime: [TimeStats?] = []
     private var pendingForward: [RecurrentForwardStats?] = []
     private var recurrentSlots: [ObjectIdentifier: (slot: Int, isHH: Bool)] = [:]
@@ -89,99 +75,84 @@ public final class Probe {
     public init(model: Sequential<Float>, options: Options = Options(), jsonl: String? = nil) throws {
         self.model = model; self.options = options
         guard options.every >= 1 else { throw GradLabError.invalid("probe every \(options.every) must be ≥ 1") }
-        // Dense layers in forward order, through residual branches; each with the activation
-        // that follows it past any normalization layer.
-        var blocks: [Block] = [], containers: [Sequential<Float>] = []
-        var plain = true
-        func walk(_ seq: Sequential<Float>, _ prefix: String) {
-            containers.append(seq)
-            let id = ObjectIdentifier(seq)
-            for (i, layer) in seq.layers.enumerated() {
-                if let dense = layer as? Dense<Float> {
-                    var j = i + 1
-                    while j < seq.layers.count, seq.layers[j] is LayerNorm<Float> || seq.layers[j] is BatchNorm<Float> { j += 1; plain = false }
-                    let act = j < seq.layers.count ? seq.layers[j] as? Activation<Float> : nil
-                    blocks.append(Block(layer: blocks.count + 1, name: prefix + "layers.\(i)", dense: dense, activation: act?.kind,
-                                        denseBoundary: Boundary(container: id, index: i),
-                                        activationBoundary: act == nil ? nil : Boundary(container: id, index: j),
-                                        normalizedBoundary: j - 1 > i ? Boundary(container: id, index: j - 1) : nil))
-                } else if let r = layer as? Residual<Float> {
-                    plain = false
-                    if let branch = r.branch as? Sequential<Float> { walk(branch, prefix + "layers.\(i).branch.") }
-                }
-            }
-        }
-        walk(model, "")
-        if options.jacobian && !plain {
+        topology = ProbeTopology(model)
+        if options.jacobian && !topology.plain {
             throw GradLabError.invalid("Jacobian spectra need a plain chain of Dense and activation layers; probe this model without them")
         }
-        guard !blocks.isEmpty else { throw GradLabError.invalid("the probe needs a model with Dense layers") }
-        self.blocks = blocks
-        recurrent = model.layers.enumerated().compactMap { i, l in (l as? Recurrent<Float>).map { (i, $0) } }
-        lastSpectra = recurrent.map { _ in nil }
-        for (b, block) in blocks.enumerated() {
-            parameterSlots[ObjectIdentifier(block.dense.weight)] = (b, true)
-            if let bias = block.dense.bias { parameterSlots[ObjectIdentifier(bias)] = (b, false) }
+        guard !topology.blocks.isEmpty else { throw GradLabError.invalid("the probe needs a model with Dense layers") }
+        lastSpectra = topology.recurrent.map { _ in nil }
+        for (b, block) in topology.blocks.enumerated() {
+            parameterSlots[ObjectIdentifier(block.weight)] = (b, true)
+            if let bias = block.bias { parameterSlots[ObjectIdentifier(bias)] = (b, false) }
+        }
+        for (slot, r) in topology.recurrent.enumerated() {
+            recurrentSlots[ObjectIdentifier(r.weightHH)] = (slot, true)
+            recurrentSlots[ObjectIdentifier(r.weightIH)] = (slot, false)
+            recurrentSlotOfLayer[r.id] = slot
         }
         sink = try jsonl.map(ProbeStream.init(creating:))
-        for (b, block) in blocks.enumerated() {
-            blockOfDense[block.denseBoundary] = b
-            if let a = block.activationBoundary { blockOfActivation[a] = b }
-            if let n = block.normalizedBoundary { blockOfNormalized[n] = b }
-        }
-        for (slot, r) in recurrent.enumerated() {
-            recurrentSlots[ObjectIdentifier(r.layer.weightHH)] = (slot, true)
-            recurrentSlots[ObjectIdentifier(r.layer.weightIH)] = (slot, false)
-            r.layer.observers.timeGradients = { [weak self] norms in
-                guard let self, self.probing else { return }
-                self.pendingTime[slot] = TimeStats(step: 0, name: "layers.\(r.index)", cell: r.layer.cell.rawValue, gradNormByTime: norms)
-            }
-            r.layer.observers.forward = { [weak self] stats in
-                guard let self, self.probing else { return }
-                self.pendingForward[slot] = stats
-            }
-        }
-        // Weak: a probe that is dropped leaves a harmless observer behind, not a dangling one.
-        for seq in containers {
-            let id = ObjectIdentifier(seq)
-            seq.boundaryObservers.append { [weak self] i, v in
-                guard let self, self.probing else { return }
-                self.timed { self.observe(Boundary(container: id, index: i), v) }
-            }
-        }
     }
-
 
     public var layerNames: [String] { blocks.map(\.name) }
 
     /// Hooks the probe into a trainer: every `options.every` steps (and step 0) are measured.
     public func attach(to trainer: Trainer<Float>) {
         ownGradientSummaries = false
-        trainer.onStepStart.append { [weak self, unowned trainer] step in
-            guard let self, step % self.options.every == 0 else { return }
-            self.begin()
-            // Plain SGD's update is −lr·g: its norm follows from the gradient's, no measuring pass.
-            trainer.optimizer.measureUpdates = trainer.optimizer.rule.linearUpdateScale(lr: 1) == nil
-        }
-        trainer.onStep.append { [weak self, unowned trainer] record in
-            guard let self, self.probing else { return }
-            trainer.optimizer.measureUpdates = false
-            // The trainer already summarized every parameter gradient while it was in cache.
-            for (p, s) in trainer.gradientSummaries { self.parameterGradient(p, s) }
-            let k = self.options.fixedBatchEvery
-            let fixed = k > 0 && (record.step / self.options.every) % k == 0
-                ? self.lastBatch.map { b in self.timed { self.evaluateQuietly(trainer, b) } } : nil
-            self.timed { _ = self.finish(step: record.step, loss: record.loss, accuracy: record.accuracy, gradNorm: record.gradNorm,
-                        learningRate: record.learningRate, optimizer: trainer.optimizer, batch: nil,
-                        fixed: fixed.map { ($0.loss, $0.accuracy) }) }
+        trainer.observers.append(self)
+    }
+
+    // MARK: TrainingObserver
+
+    public func stepWillStart(_ step: Int, trainer: Trainer<Float>) {
+        guard step % options.every == 0 else { return }
+        begin()
+        // Plain SGD's update is −lr·g: its norm follows from the gradient's, no measuring pass.
+        measuresUpdates = trainer.optimizer.rule.linearUpdateScale(lr: 1) == nil
+    }
+
+    public func wantsUpdateNorms(step: Int) -> Bool { probing && measuresUpdates }
+
+    public func layerOutput(_ output: Var<Float>, index: Int, container: Sequential<Float>) {
+        guard probing else { return }
+        timed { observe(Boundary(container: ObjectIdentifier(container), index: index), output) }
+    }
+
+    /// Activation ops measure their output (|y| beyond tanh's threshold counted) and δ while
+    /// computing the gradient, in one sweep, on probed steps.
+    public func saturationThreshold(_ kind: ActivationKind) -> Double? {
+        probing ? (kind == .tanh ? tanhSaturation : .infinity) : nil
+    }
+
+    public func activationStatistics(input: Int, _ statistics: ActivationGradientStatistics, gradient: UnsafeRawPointer?) {
+        guard probing else { return }
+        measuredByInput[input] = (statistics, gradient)
+    }
+
+    public func parameterGradient(_ parameter: Parameter<Float>, _ gradient: Tensor<Float>) {
+        guard probing, ownGradientSummaries else { return }
+        parameterGradient(ObjectIdentifier(parameter), gradient.summary())
+    }
+
+    public func recurrence(_ event: RecurrenceEvent, layer: ObjectIdentifier) {
+        guard probing, let slot = recurrentSlotOfLayer[layer] else { return }
+        let r = topology.recurrent[slot]
+        switch event {
+        case .forward(let stats): pendingForward[slot] = stats
+        case .timeGradients(let norms): pendingTime[slot] = TimeStats(step: 0, name: r.name, cell: r.cell.rawValue, gradNormByTime: norms)
+        case .finalCellState: break
         }
     }
 
-    /// Evaluates `batch` with the observers off, so the step's statistics stay the training batch's.
-    private func evaluateQuietly(_ trainer: Trainer<Float>, _ batch: Dataset<Float>) -> EvalRecord {
-        probing = false
-        defer { probing = true }
-        return trainer.evaluate(batch)
+    public func stepDidFinish(_ record: StepRecord, trainer: Trainer<Float>) {
+        guard probing else { return }
+        // The trainer already summarized every parameter gradient while it was in cache.
+        for (p, s) in trainer.gradientSummaries { parameterGradient(p, s) }
+        let k = options.fixedBatchEvery
+        let fixed = k > 0 && (record.step / options.every) % k == 0
+            ? lastBatch.map { b in timed { trainer.evaluate(b) } } : nil
+        timed { _ = finish(step: record.step, loss: record.loss, accuracy: record.accuracy, gradNorm: record.gradNorm,
+                           learningRate: record.learningRate, optimizer: trainer.optimizer, batch: nil,
+                           fixed: fixed.map { ($0.loss, $0.accuracy) }) }
     }
 
     /// Step-0 look without training: one forward/backward on `batch`, nothing updated.
@@ -190,6 +161,7 @@ public final class Probe {
     /// statistics are restored); the gradients of the pass stay in `Parameter.grad`.
     public func measureOnce(trainer: Trainer<Float>, batch: Dataset<Float>) -> ProbeStep {
         let tape = Tape<Float>(training: true, rng: SeededRandom(seed: 0x100C))
+        tape.observers = [self]
         let buffers = Dictionary(trainer.model.buffers.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         defer { try? trainer.model.loadBuffers(from: buffers) }
         begin()
@@ -204,7 +176,7 @@ public final class Probe {
 
     private func begin() {
         probing = true
-        pendingTime = recurrent.map { _ in nil }; pendingForward = pendingTime.map { _ in nil }
+        pendingTime = topology.recurrent.map { _ in nil }; pendingForward = pendingTime.map { _ in nil }
         pending = blocks.map { LayerStats(step: 0, layer: $0.layer, name: $0.name, activation: $0.activation?.rawValue) }
         measuredByInput.removeAll(keepingCapacity: true); deferredActivation.removeAll(keepingCapacity: true)
     }
@@ -212,18 +184,7 @@ public final class Probe {
     /// Called as each layer's output is produced, while it is still in cache.
     private func observe(_ index: Boundary, _ v: Var<Float>) {
         let tape = v.tape
-        if ownGradientSummaries && hookedTape !== tape {
-            hookedTape = tape
-            tape.parameterGradientObservers.append { [weak self] p, g in self?.parameterGradient(ObjectIdentifier(p), g.summary()) }
-        }
-        if tape.activationStatistics == nil {
-            tape.activationStatistics = ActivationStatisticsRequest(threshold: { [tanhSaturation] in $0 == .tanh ? tanhSaturation : .infinity },
-                                                                    report: { [weak self] input, stats, gradient in
-                guard let self, self.probing else { return }
-                self.measuredByInput[input] = (stats, gradient)
-            })
-        }
-        if let b = blockOfDense[index] {
+        if let b = topology.blockOfLinear[index] {
             let id = v.id
             tape.onGradient(of: v) { [weak self] g in
                 guard let self else { return }
@@ -248,9 +209,9 @@ public final class Probe {
             if let act, act.saturates, act != .tanh, blocks[b].normalizedBoundary == nil {
                 pending?[b].saturatedFraction = v.value.moments(beyond: options.saturationThreshold).beyondFraction
             }
-        } else if let b = blockOfNormalized[index], let act = blocks[b].activation, act.saturates, act != .tanh {
+        } else if let b = topology.blockOfNormalized[index], let act = blocks[b].activation, act.saturates, act != .tanh {
             pending?[b].saturatedFraction = v.value.moments(beyond: options.saturationThreshold).beyondFraction
-        } else if let b = blockOfActivation[index], let act = blocks[b].activation {
+        } else if let b = topology.blockOfActivation[index], let act = blocks[b].activation {
             if blocks[b].normalizedBoundary == nil && tape.isRecording {
                 // Measured by the activation's backward sweep, read with δ (above).
                 deferredActivation[b] = v.value
@@ -297,7 +258,7 @@ public final class Probe {
         if let optimizer, optimizer.lastUpdateNorms.count == optimizer.parameters.count {
             let index = Dictionary(uniqueKeysWithValues: optimizer.parameters.enumerated().map { (ObjectIdentifier($1.parameter), $0) })
             for (b, block) in blocks.enumerated() {
-                guard let i = index[ObjectIdentifier(block.dense.weight)] else { continue }
+                guard let i = index[ObjectIdentifier(block.weight)] else { continue }
                 layers[b].weightNorm = optimizer.lastWeightNorms[i]
                 layers[b].updateNorm = optimizer.lastUpdateNorms[i]
                 layers[b].updateRatio = layers[b].weightNorm > 0 ? layers[b].updateNorm / layers[b].weightNorm : .infinity
@@ -305,8 +266,8 @@ public final class Probe {
         } else {
             // Weight norms change slowly: refresh one layer per step (all on the first), so the
             // probe never makes a pass over every weight.
-            if weightNorms.isEmpty { weightNorms = blocks.map { $0.dense.weight.value.norm } }
-            else { let b = step % blocks.count; weightNorms[b] = blocks[b].dense.weight.value.norm }
+            if weightNorms.isEmpty { weightNorms = blocks.map { $0.weight.value.norm } }
+            else { let b = step % blocks.count; weightNorms[b] = blocks[b].weight.value.norm }
             let scale = optimizer?.rule.linearUpdateScale(lr: learningRate)
             for b in blocks.indices {
                 layers[b].weightNorm = weightNorms[b]
@@ -317,7 +278,7 @@ public final class Probe {
             }
         }
         if step == 0 || optimizer == nil {
-            for (b, block) in blocks.enumerated() { layers[b].weightStd = block.dense.weight.value.summary().std }
+            for (b, block) in blocks.enumerated() { layers[b].weightStd = block.weight.value.summary().std }
         }
         // Gains: the factor each layer above multiplies in, and their running product.
         let top = layers.last?.deltaNorm ?? 1
@@ -330,7 +291,7 @@ public final class Probe {
                                fixedLoss: fixed?.loss, fixedAccuracy: fixed?.accuracy)
         record.time = timeStats(step: step)
         if options.jacobian, let batch = batch ?? lastBatch {
-            let spectra = JacobianSpectra.measure(blocks: blocks.map { ($0.dense, $0.activation) }, input: batch.features,
+            let spectra = JacobianSpectra.measure(blocks: blocks.map { ($0.weight, $0.bias, $0.activation) }, input: batch.features,
                                                   samples: options.jacobianSamples)
             for l in record.layers.indices {
                 record.layers[l].jacobianSigmaMax = spectra.layers[l].sigmaMax
@@ -347,13 +308,13 @@ public final class Probe {
 
     private func timeStats(step: Int) -> [TimeStats] {
         var out: [TimeStats] = []
-        for (slot, r) in recurrent.enumerated() {
+        for (slot, r) in topology.recurrent.enumerated() {
             guard var t = pendingTime[slot] else { continue }
             t.step = step
             t.weightHHGradNorm = hhNorms[slot] ?? 0; t.weightIHGradNorm = ihNorms[slot] ?? 0
             if let f = pendingForward[slot] { t.gateNearZero = f.gateNearZero; t.gateNearOne = f.gateNearOne; t.hiddenSaturated = f.hiddenSaturated }
             if lastSpectra[slot] == nil || step % options.spectralEvery == 0 {
-                let (w, h) = (r.layer.stateBlock, r.layer.hiddenSize)
+                let (w, h) = (r.cell.stateBlock(r.weightHH.value), r.hiddenSize)
                 lastSpectra[slot] = timed { (Spectral.spectralRadius(w, n: h), Spectral.largestSingularValue(w, rows: h, cols: h)) }
             }
             t.spectralRadius = lastSpectra[slot]?.0; t.sigmaMax = lastSpectra[slot]?.1

@@ -1,7 +1,7 @@
 import GradLab
 import GradLabDiagnostics
 
-/// Logs a training run to TensorBoard by hooking a trainer's (and optionally a probe's) callbacks:
+/// Logs a training run to TensorBoard as a trainer's observer (and a probe's record consumer):
 ///
 /// - every step, one event: `train/loss`, `train/accuracy` (classification), `train/grad_norm`
 ///   (before clipping), `train/learning_rate` (0 on steps the non-finite guard skipped);
@@ -13,9 +13,9 @@ import GradLabDiagnostics
 ///   weights, recurrent `weight_ih`/`weight_hh`), taken after clipping and before the update.
 ///   Steps the non-finite guard skips have none: their gradients are discarded before that hook.
 ///
-/// The trainer's callbacks keep the logger alive. Callbacks cannot throw: the first write error
+/// The trainer's observers keep the logger alive. Callbacks cannot throw: the first write error
 /// stops logging and is rethrown by `close()`, which every run should call at its end.
-public final class TrainingLogger {
+public final class TrainingLogger: TrainingObserver {
     public let writer: TensorBoardWriter
     /// Histogram period in steps; 0: no histograms.
     public let histogramEvery: Int
@@ -38,8 +38,7 @@ public final class TrainingLogger {
         }
         self.writer = writer; self.histogramEvery = histogramEvery
         weights = trainer.model.namedParameters.filter { $0.name.split(separator: ".").last?.hasPrefix("weight") == true }
-        trainer.beforeUpdate.append { step in self.collectHistograms(step: step) }
-        trainer.onStep.append { record in self.log(record) }
+        trainer.observers.append(self)
         probe?.onRecord.append { record in self.log(record) }
     }
 
@@ -49,6 +48,9 @@ public final class TrainingLogger {
         if let error { throw error }
         try closing.get()
     }
+
+    public func stepWillUpdate(_ step: Int, trainer: Trainer<Float>) { collectHistograms(step: step) }
+    public func stepDidFinish(_ record: StepRecord, trainer: Trainer<Float>) { log(record) }
 
     private func collectHistograms(step: Int) {
         guard histogramEvery > 0, step % histogramEvery == 0, error == nil else { return }

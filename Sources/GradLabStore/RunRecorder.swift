@@ -38,7 +38,14 @@ public final class RunRecorder {
     /// Records every training step of `trainer`.
     public func attach<S: Scalar>(to trainer: Trainer<S>) {
         // Held strongly: the recorder holds neither trainer nor probe, so there is no cycle.
-        trainer.onStep.append { r in self.record(MetricRow(r)) }
+        trainer.observers.append(StepRecording<S>(recorder: self))
+    }
+
+    /// The recorder as a trainer's observer (the recorder itself serves any scalar type).
+    final class StepRecording<S: Scalar>: TrainingObserver {
+        let recorder: RunRecorder
+        init(recorder: RunRecorder) { self.recorder = recorder }
+        func stepDidFinish(_ record: StepRecord, trainer: Trainer<S>) { recorder.record(MetricRow(record)) }
     }
 
     /// Records every probed step (per-layer and through-time statistics). Attach the probe to

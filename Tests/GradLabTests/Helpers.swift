@@ -51,3 +51,25 @@ func tempPath(_ name: String) -> String {
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir.appendingPathComponent(name).path
 }
+
+/// A test's window on a forward/backward pass (set as `Tape.observers`): layer outputs,
+/// activation statistics on request, and the fused recurrence's events.
+final class RecordingObserver<S: Scalar>: TrainingObserver {
+    var onLayerOutput: ((Int, Var<S>, Sequential<S>) -> Void)?
+    /// When set, activation ops measure with this threshold and report here.
+    var threshold: Double?
+    var measured: ActivationGradientStatistics?
+    var timeNorms: [Double] = []
+    var finalCell: [Double] = []
+
+    func layerOutput(_ output: Var<S>, index: Int, container: Sequential<S>) { onLayerOutput?(index, output, container) }
+    func saturationThreshold(_ kind: ActivationKind) -> Double? { threshold }
+    func activationStatistics(input: Int, _ statistics: ActivationGradientStatistics, gradient: UnsafeRawPointer?) { measured = statistics }
+    func recurrence(_ event: RecurrenceEvent, layer: ObjectIdentifier) {
+        switch event {
+        case .timeGradients(let n): timeNorms = n
+        case .finalCellState(let c): finalCell = c
+        case .forward: break
+        }
+    }
+}

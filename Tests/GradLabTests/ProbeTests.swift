@@ -46,8 +46,9 @@ final class ProbeTests: XCTestCase {
             // The same pass by hand: h and δ from hooks, then separate reductions.
             let tape = Tape<Float>()
             var outs: [Int: Var<Float>] = [:]
-            model.boundaryObservers.append { i, v in outs[i] = v }
-            defer { model.boundaryObservers.removeLast() }
+            let watch = RecordingObserver<Float>()
+            watch.onLayerOutput = { i, v, container in if container === model { outs[i] = v } }
+            tape.observers = [watch]
             let (loss, _) = trainer.loss(data, tape: tape)
             let grads = tape.backward(from: loss)
             let threshold = kind == .tanh ? Foundation.tanh(probe.options.saturationThreshold) : .infinity
@@ -61,13 +62,13 @@ final class ProbeTests: XCTestCase {
                 XCTAssertEqual(layer.deltaNorm, dz.moments(sumOfSquaresOnly: true).norm)
                 XCTAssertGreaterThan(layer.deltaNorm, 0)
                 // The measured gradient is the plain one.
-                var measured: ActivationGradientStatistics?
-                tape.activationStatistics = ActivationStatisticsRequest(threshold: { _ in threshold }, report: { _, s, _ in measured = s })
-                let t2 = Tape<Float>(); t2.activationStatistics = tape.activationStatistics
+                let asking = RecordingObserver<Float>()
+                asking.threshold = threshold
+                let t2 = Tape<Float>(); t2.observers = [asking]
                 let z2 = t2.variable(z.value), h2 = z2.activation(kind)
                 let g2 = try XCTUnwrap(t2.backward(from: h2, seed: try XCTUnwrap(grads[h]))[z2])
                 XCTAssertEqual(g2, dz)
-                XCTAssertEqual(measured?.inputGradient.sumOfSquares, dz.moments(sumOfSquaresOnly: true).sumOfSquares)
+                XCTAssertEqual(asking.measured?.inputGradient.sumOfSquares, dz.moments(sumOfSquaresOnly: true).sumOfSquares)
             }
         }
     }
@@ -185,7 +186,7 @@ final class ProbeTests: XCTestCase {
         var rng = SeededRandom(seed: 8)
         let a = Dense<Float>(4, 5, initializer: .glorotNormal(gain: 1), rng: &rng), b = Dense<Float>(5, 3, initializer: .glorotNormal(gain: 1), rng: &rng)
         let x = Tensor<Float>.normal([2, 4], rng: &rng)
-        let (layers, total) = JacobianSpectra.measure(blocks: [(a, nil), (b, nil)], input: x, samples: 2)
+        let (layers, total) = JacobianSpectra.measure(blocks: [(a.weight, a.bias, nil), (b.weight, b.bias, nil)], input: x, samples: 2)
         let wa = a.weight.value.converted(to: Double.self), wb = b.weight.value.converted(to: Double.self)
         let eigA = eigenvalues(gram(wa))
         XCTAssertEqual(layers[0].sigmaMax, eigA.max()!.squareRoot(), accuracy: 1e-4)

@@ -57,13 +57,13 @@ final class RecurrentTests: XCTestCase {
             defer { Backend.setThreads(1) }
             var rng = SeededRandom(seed: 12)
             let layer = Recurrent<Float>(.lstm, inputSize: 3, hiddenSize: 32, rng: &rng)
-            var norms: [Double] = []
-            layer.observers.timeGradients = { norms = $0 }
+            let watch = RecordingObserver<Float>()
             let tape = Tape<Float>()
+            tape.observers = [watch]
             let x = tape.constant(Tensor<Float>.normal([32, 20, 3], rng: &rng))
             let out = layer(x)
             tape.backward(from: (out * out).sum())
-            return [out.value.scalars, layer.weightHH.grad!.scalars, norms.map { Float($0) }]
+            return [out.value.scalars, layer.weightHH.grad!.scalars, watch.timeNorms.map { Float($0) }]
         }
         XCTAssertEqual(run(threads: 1), run(threads: 2))
     }
@@ -81,9 +81,11 @@ final class RecurrentTests: XCTestCase {
             let tape = Tape<Double>()
             let shapes = [[b, t, i], [g, i], [g, h], [g], [g]]
             let vars = zip(["x", "weight_ih", "weight_hh", "bias_ih", "bias_hh"], shapes).map { tape.variable(tensor($0, $1)) }
-            var finalCell: [Double] = []
+            let watch = RecordingObserver<Double>()
+            tape.observers = [watch]
             let out = vars[0].recurrence(cell, weightIH: vars[1], weightHH: vars[2], biasIH: vars[3], biasHH: vars[4],
-                                         observers: .init(finalCellState: { finalCell = $0 }))
+                                         layer: ObjectIdentifier(watch))
+            let finalCell = watch.finalCell
             let grads = tape.backward(from: (out * tape.constant(tensor("r", [b, t, h]))).sum())
             assertClose(out.value, tensor("output", [b, t, h]), tolerance: 1e-12)
             assertClose(out.value.slice(axis: 1, (t - 1)..<t).reshaped([b, h]), tensor("h_n", [b, h]), tolerance: 1e-12)
@@ -169,12 +171,12 @@ final class RecurrentTests: XCTestCase {
     func testThroughTimeGradientNorms() {
         var rng = SeededRandom(seed: 8)
         func norms(_ layer: Recurrent<Double>, x: Tensor<Double>) -> [Double] {
-            var seen: [Double] = []
-            layer.observers.timeGradients = { seen = $0 }
+            let watch = RecordingObserver<Double>()
             let tape = Tape<Double>()
+            tape.observers = [watch]
             let out = layer(tape.constant(x))
             tape.backward(from: out.slice(axis: 1, 39..<40).sum())
-            return seen
+            return watch.timeNorms
         }
         let x = randomTensor([4, 40, 2], seed: 9, low: 0, high: 1)
         let small = Recurrent<Double>(.rnnTanh, inputSize: 2, hiddenSize: 32, recurrentInit: .gaussian(std: 0.05), rng: &rng)

@@ -227,12 +227,16 @@ final class RemedyTests: XCTestCase {
         let model = try Sequential<Float>.residualMLP(inputs: 32, width: 128, blocks: blocks, outputs: 10, activation: .relu,
                                                       initializer: .heNormalReLU, branchScale: scale, rng: &rng)
         var variances: [Int: Double] = [:]
-        model.boundaryObservers.append { i, h in
+        let watch = RecordingObserver<Float>()
+        watch.onLayerOutput = { i, h, container in
+            guard container === model else { return }
             let s = h.value.summary()
             variances[i] = s.std * s.std
         }
         var data = SeededRandom(seed: 192)
-        _ = model(Tape<Float>(recording: false, training: false).constant(Tensor.normal([256, 32], rng: &data)))
+        let tape = Tape<Float>(recording: false, training: false)
+        tape.observers = [watch]
+        _ = model(tape.constant(Tensor.normal([256, 32], rng: &data)))
         return Foundation.log2(variances[blocks]! / variances[0]!)
     }
 

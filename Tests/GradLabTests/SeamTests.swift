@@ -114,4 +114,36 @@ final class SeamTests: XCTestCase {
         XCTAssertEqual(try dir.readConfig(), try c.resolved())
         XCTAssertNotNil(dir.readResult()?.inputVariance)
     }
+
+    /// A layer type written only in this test: it declares its probe role and is probed, with no
+    /// change to the probe.
+    func testALayerTypeDefinedHereIsProbed() throws {
+        final class PlainLinear: Layer {
+            let weight: Parameter<Float>
+            init(_ inputs: Int, _ outputs: Int, rng: inout SeededRandom) {
+                weight = Parameter(Tensor<Float>.normal([outputs, inputs], rng: &rng).map { $0 / Float(inputs).squareRoot() })
+            }
+            func forward(_ x: Var<Float>) -> Var<Float> { x.linear(weight: x.tape.parameter(weight), bias: nil) }
+            var namedParameters: [(name: String, parameter: Parameter<Float>)] { [("weight", weight)] }
+            var summary: String { "PlainLinear" }
+            func outputShape(for input: [Int]) throws -> [Int] { [input[0], weight.value.shape[0]] }
+            var probeRole: ProbeRole<Float> { .linear(weight: weight, bias: nil) }
+        }
+        var rng = SeededRandom(seed: 21)
+        let model = Sequential<Float>([PlainLinear(4, 16, rng: &rng), Activation<Float>(.tanh), PlainLinear(16, 16, rng: &rng),
+                                       Activation<Float>(.tanh), PlainLinear(16, 2, rng: &rng)])
+        let data: Dataset<Float> = SyntheticData.teacherStudent(samples: 64, inputs: 4, outputs: 2, seed: 22)
+        let trainer = Trainer(model: model, optimizer: Optimizer(SGD(), schedule: .constant(0.05), parameters: model.namedParameters), batchSize: 64, seed: 0)
+        let probe = try Probe(model: model)
+        XCTAssertEqual(probe.layerNames, ["layers.0", "layers.2", "layers.4"])
+        let look = probe.measureOnce(trainer: trainer, batch: data)
+        let first = try XCTUnwrap(model.layers[0].namedParameters.first?.parameter.grad)
+        XCTAssertEqual(look.layers[0].gradNorm, first.norm, accuracy: 1e-6 * first.norm)
+        XCTAssertEqual(look.layers[0].activation, "tanh")
+        XCTAssertGreaterThan(look.layers[0].deltaNorm, 0)
+        probe.attach(to: trainer)
+        _ = try trainer.fit(data, steps: 3)
+        XCTAssertEqual(probe.steps.count, 1 + 3)
+        XCTAssertTrue(probe.steps.last!.layers.allSatisfy { $0.gradNorm > 0 && $0.updateNorm > 0 })
+    }
 }

@@ -17,12 +17,14 @@ public final class Tape<S: Scalar> {
 
     var nodes: [Node] = []
     var hooks: [Int: [(Tensor<S>) -> Void]] = [:]
-    /// Called with each parameter's gradient from this tape as soon as it is complete (while it
-    /// is still in cache), before it is added to `Parameter.grad`.
-    public var parameterGradientObservers: [(Parameter<S>, Tensor<S>) -> Void] = []
-    /// Set by probes: activation ops then measure their output and the gradient they pass down
-    /// while computing it (one sweep over data in cache) and report them with their input's node.
-    public var activationStatistics: ActivationStatisticsRequest?
+    /// Whoever watches this pass (see `TrainingObserver`); set by the trainer for each step.
+    public var observers: [any TrainingObserver<S>] = []
+    /// When true, `backward` summarizes each parameter's gradient the moment it is complete (still
+    /// in cache) into `parameterGradientSummaries`, and counts contributions (a parameter used twice
+    /// contributes twice).
+    public var summarizesParameterGradients = false
+    public var parameterGradientSummaries: [ObjectIdentifier: BufferSummary] = [:]
+    public private(set) var parameterGradientContributions = 0
     /// When false, ops compute values only (evaluation); nothing is recorded.
     public var isRecording: Bool
     /// Training mode: dropout is active.
@@ -82,7 +84,10 @@ public final class Tape<S: Scalar> {
             let node = nodes[id]
             if let hs = hooks[id] { for h in hs { h(g) } }
             if let p = node.parameter {
-                for o in parameterGradientObservers { o(p, g) }
+                if summarizesParameterGradients {
+                    parameterGradientSummaries[ObjectIdentifier(p)] = g.summary(); parameterGradientContributions += 1
+                }
+                for o in observers { o.parameterGradient(p, g) }
                 p.accumulate(g)
             }
             guard let bw = node.backward else { continue }
@@ -99,17 +104,6 @@ public final class Tape<S: Scalar> {
             nodes[id].backward = nil
         }
         return Gradients(values: grads)
-    }
-}
-
-/// What a probe asks activation ops to measure during backward (see `Tape.activationStatistics`).
-public struct ActivationStatisticsRequest {
-    /// |y| beyond this is counted, per activation kind.
-    public var threshold: (ActivationKind) -> Double
-    /// (input node, statistics, storage address of the gradient passed to the input).
-    public var report: (Int, ActivationGradientStatistics, UnsafeRawPointer?) -> Void
-    public init(threshold: @escaping (ActivationKind) -> Double, report: @escaping (Int, ActivationGradientStatistics, UnsafeRawPointer?) -> Void) {
-        self.threshold = threshold; self.report = report
     }
 }
 

@@ -26,6 +26,7 @@ public final class Dense<S: Scalar>: Layer {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
     public var summary: String { "Dense(\(inputSize) → \(outputSize)\(bias == nil ? ", no bias" : ""))" }
+    public var probeRole: ProbeRole<S> { .linear(weight: weight, bias: bias) }
     public func outputShape(for input: [Int]) throws -> [Int] {
         guard input.count == 2, input[1] == inputSize else {
             throw GradLabError.invalid("Dense(\(inputSize) → \(outputSize)) got input of shape \(input); expected [batch, \(inputSize)]")

@@ -11,6 +11,26 @@ public protocol Layer<S>: AnyObject {
     var summary: String { get }
     /// Output shape for an input shape (batch axis included); throws on a mismatch.
     func outputShape(for input: [Int]) throws -> [Int]
+    /// What a gradient probe may measure in this layer (default: nothing).
+    var probeRole: ProbeRole<S> { get }
+}
+
+/// What a layer offers a gradient probe, declared by the layer itself so the probe needs no list
+/// of layer types: a new layer type is probed as soon as it states its role.
+public enum ProbeRole<S: Scalar> {
+    /// A learned affine map y = W·x + b (W [out, in]): the probe measures ‖∂L/∂W‖, δ = ∂L/∂y at
+    /// its output, the update ‖ΔW‖/‖W‖, and the activation that follows it.
+    case linear(weight: Parameter<S>, bias: Parameter<S>?)
+    /// An element-wise nonlinearity φ: activation statistics, saturation, dead units.
+    case activation(ActivationKind)
+    /// A normalization between a linear map and its activation (saturation is read after it).
+    case normalization
+    /// A container whose layers the probe walks (e.g. a residual branch); prefix names it.
+    case container(Sequential<S>, prefix: String)
+    /// A fused recurrent layer: gradients through time, recurrent spectra, gate statistics.
+    case recurrent(cell: RecurrentCell, weightIH: Parameter<S>, weightHH: Parameter<S>)
+    /// Nothing to measure.
+    case none
 }
 
 extension Layer {
@@ -21,6 +41,7 @@ extension Layer {
     public func zeroGrad() { for (_, p) in namedParameters { p.zeroGrad() } }
     /// Looks a parameter up by its dotted name.
     public func parameter(named name: String) -> Parameter<S>? { namedParameters.first { $0.name == name }?.parameter }
+    public var probeRole: ProbeRole<S> { .none }
 }
 
 /// An element-wise activation φ as a layer (no parameters).
@@ -30,6 +51,7 @@ public final class Activation<S: Scalar>: Layer {
     public func forward(_ x: Var<S>) -> Var<S> { x.activation(kind) }
     public var namedParameters: [(name: String, parameter: Parameter<S>)] { [] }
     public var summary: String { "Activation(\(kind.rawValue))" }
+    public var probeRole: ProbeRole<S> { .activation(kind) }
     public func outputShape(for input: [Int]) throws -> [Int] { input }
 }
 

@@ -234,6 +234,7 @@ public final class LayerNorm<S: Scalar>: Layer {
     }
     public var namedParameters: [(name: String, parameter: Parameter<S>)] { [("weight", weight), ("bias", bias)] }
     public var summary: String { "LayerNorm(\(features))" }
+    public var probeRole: ProbeRole<S> { .normalization }
     public func outputShape(for input: [Int]) throws -> [Int] {
         guard input.count == 2, input[1] == features else {
             throw GradLabError.invalid("LayerNorm(\(features)) got input of shape \(input); expected [batch, \(features)]")
@@ -302,6 +303,7 @@ public final class BatchNorm<S: Scalar>: StatefulLayer {
         }
     }
     public var summary: String { "BatchNorm(\(features), momentum=\(momentum))" }
+    public var probeRole: ProbeRole<S> { .normalization }
     public func outputShape(for input: [Int]) throws -> [Int] {
         guard input.count == 2, input[1] == features else {
             throw GradLabError.invalid("BatchNorm(\(features)) got input of shape \(input); expected [batch, \(features)]")

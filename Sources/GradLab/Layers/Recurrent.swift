@@ -26,8 +26,6 @@ public final class Recurrent<S: Scalar>: Layer {
     public let cell: RecurrentCell
     public let weightIH, weightHH, biasIH, biasHH: Parameter<S>
     public var truncation: Int?
-    /// Through-time gradient norms and gate statistics, for probes.
-    public var observers = RecurrenceObservers()
     public var inputSize: Int { weightIH.value.shape[1] }
     public var hiddenSize: Int { weightHH.value.shape[1] }
 
@@ -73,12 +71,13 @@ public final class Recurrent<S: Scalar>: Layer {
     public func forward(_ x: Var<S>) -> Var<S> {
         let t = x.tape
         return x.recurrence(cell, weightIH: t.parameter(weightIH), weightHH: t.parameter(weightHH),
-                            biasIH: t.parameter(biasIH), biasHH: t.parameter(biasHH), truncation: truncation, observers: observers)
+                            biasIH: t.parameter(biasIH), biasHH: t.parameter(biasHH), truncation: truncation, layer: ObjectIdentifier(self))
     }
 
     public var namedParameters: [(name: String, parameter: Parameter<S>)] {
         [("weight_ih", weightIH), ("weight_hh", weightHH), ("bias_ih", biasIH), ("bias_hh", biasHH)]
     }
+    public var probeRole: ProbeRole<S> { .recurrent(cell: cell, weightIH: weightIH, weightHH: weightHH) }
     public var summary: String {
         let name = [RecurrentCell.rnnTanh: "RNN(tanh", .rnnRelu: "RNN(relu", .lstm: "LSTM(", .gru: "GRU("][cell]!
         return "\(name)\(cell.gates == 1 ? ", " : "")\(inputSize) → \(hiddenSize)\(truncation.map { ", tbptt \($0)" } ?? ""))"
@@ -92,10 +91,7 @@ public final class Recurrent<S: Scalar>: Layer {
 
     /// The recurrent block that carries the state (RNN: W_hh; LSTM: the g block; GRU: the n
     /// block) as a row-major H×H matrix in Double, for spectral measurements.
-    public var stateBlock: [Double] {
-        let H = hiddenSize, start = [RecurrentCell.rnnTanh: 0, .rnnRelu: 0, .lstm: 2, .gru: 2][cell]! * H * H
-        return weightHH.value.scalars[start..<(start + H * H)].map { Double($0) }
-    }
+    public var stateBlock: [Double] { cell.stateBlock(weightHH.value) }
 }
 
 extension Sequential {

@@ -1,11 +1,10 @@
 /// Layers applied in order. Parameter names are `layers.<index>.<name>`.
 ///
-/// Boundary observers see each layer's output `Var` as it is produced, so probes can register
-/// gradient hooks at every layer boundary without changing model code.
+/// The tape's observers see each layer's output `Var` as it is produced
+/// (`TrainingObserver.layerOutput`), so probes can hook every layer boundary without changing
+/// model code.
 public final class Sequential<S: Scalar>: Layer {
     public private(set) var layers: [any Layer<S>]
-    /// Called with (layer index, output) after each layer's forward.
-    public var boundaryObservers: [(Int, Var<S>) -> Void] = []
 
     public init(_ layers: [any Layer<S>]) { self.layers = layers }
 
@@ -13,7 +12,7 @@ public final class Sequential<S: Scalar>: Layer {
         var h = x
         for (i, layer) in layers.enumerated() {
             h = layer.forward(h)
-            for o in boundaryObservers { o(i, h) }
+            for o in h.tape.observers { o.layerOutput(h, index: i, container: self) }
         }
         return h
     }

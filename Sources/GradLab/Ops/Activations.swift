@@ -11,9 +11,10 @@ extension Var {
         }
         let out = Tensor(shape: x.shape, scalars: y)
         return tape.record(out, inputs: [self]) { g, put in
-            let request = self.tape.activationStatistics
-            let (dx, stats) = activationGradient(kind, x: x, y: out, dy: g, measuring: request?.threshold(kind))
-            if let request, let stats { request.report(self.id, stats, dx.storageAddress) }
+            let observers = self.tape.observers
+            let threshold = observers.lazy.compactMap { $0.saturationThreshold(kind) }.first
+            let (dx, stats) = activationGradient(kind, x: x, y: out, dy: g, measuring: threshold)
+            if let stats { for o in observers { o.activationStatistics(input: self.id, stats, gradient: dx.storageAddress) } }
             put(self.id, dx)
         }
     }
@@ -26,8 +27,8 @@ extension Var {
     public func relu() -> Var { activation(.relu) }
 }
 
-/// dx = dy · φ'(x, y), element-wise. With `measuring` (a probe's request, see
-/// `Tape.activationStatistics`), the Float path also measures y's moments (|y| beyond it counted)
+/// dx = dy · φ'(x, y), element-wise. With `measuring` (an observer's request, see
+/// `TrainingObserver.saturationThreshold`), the Float path also measures y's moments (|y| beyond it counted)
 /// and Σdx² in the same sweep.
 @_specialize(where S == Float)
 func activationGradient<S: Scalar>(_ kind: ActivationKind, x: Tensor<S>, y: Tensor<S>, dy: Tensor<S>,

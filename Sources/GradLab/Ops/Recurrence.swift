@@ -22,10 +22,11 @@ final class RecurrenceTrace<S: Scalar> {
 extension Var {
     /// Runs `cell` over the sequence self [B, T, I]. `truncation` k > 0 detaches the state every
     /// k steps (truncated BPTT in chunks of k: gradients do not cross chunk boundaries, one
-    /// update per sequence).
+    /// update per sequence). With a `layer` identity, the tape's observers are told what the
+    /// forward and backward passes measured (`RecurrenceEvent`).
     @_specialize(where S == Float)
     public func recurrence(_ cell: RecurrentCell, weightIH: Var, weightHH: Var, biasIH: Var, biasHH: Var,
-                           truncation: Int? = nil, observers: RecurrenceObservers = .init()) -> Var {
+                           truncation: Int? = nil, layer: ObjectIdentifier? = nil) -> Var {
         precondition(value.rank == 3, "recurrent layers take [batch, time, features], got \(shape)")
         let (B, T, I) = (shape[0], shape[1], shape[2]), H = weightHH.shape[1], G = cell.gates * H
         precondition(weightIH.shape == [G, I] && weightHH.shape == [G, H] && biasIH.shape == [G] && biasHH.shape == [G],
@@ -33,13 +34,20 @@ extension Var {
         let trace = RecurrenceTrace<S>(), inputGradient = tape.needsGrad(self)
         let out = recurrenceForward(cell, x: value.scalars, wih: weightIH.value.scalars, whh: weightHH.value.scalars,
                                     bih: biasIH.value.scalars, bhh: biasHH.value.scalars, B: B, T: T, I: I, H: H, trace: trace)
-        if let f = observers.forward { f(recurrenceStats(cell, trace: trace, B: B, T: T, H: H)) }
-        if let f = observers.finalCellState, cell == .lstm { f(trace.cs[(T * B * H)...].map { Double($0) }) }
+        let observers = layer == nil ? [] : tape.observers
+        if let layer, !observers.isEmpty {
+            let stats = recurrenceStats(cell, trace: trace, B: B, T: T, H: H)
+            for o in observers { o.recurrence(.forward(stats), layer: layer) }
+            if cell == .lstm {
+                let c = trace.cs[(T * B * H)...].map { Double($0) }
+                for o in observers { o.recurrence(.finalCellState(c), layer: layer) }
+            }
+        }
         let inputs = [self, weightIH, weightHH, biasIH, biasHH]
         return tape.record(Tensor(shape: [B, T, H], scalars: out), inputs: inputs) { g, put in
             let grads = recurrenceBackward(cell, dOut: g.scalars, wih: weightIH.value.scalars, whh: weightHH.value.scalars,
                                            B: B, T: T, I: I, H: H, truncation: truncation, inputGradient: inputGradient, trace: trace)
-            observers.timeGradients?(grads.timeNorms)
+            if let layer { for o in observers { o.recurrence(.timeGradients(grads.timeNorms), layer: layer) } }
             let t = self.tape
             if inputGradient { put(self.id, Tensor(shape: [B, T, I], scalars: grads.dx)) }
             if t.needsGrad(weightIH) { put(weightIH.id, Tensor(shape: [G, I], scalars: grads.dwih)) }

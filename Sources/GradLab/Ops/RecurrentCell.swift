@@ -1,7 +1,7 @@
 import Foundation
 
 // The recurrent cells of the fused recurrence (`Ops/Recurrence.swift`), what its forward pass
-// measures for the probe, and the hooks it calls.
+// measures for the probe (`RecurrenceEvent` carries it to observers).
 
 /// A recurrent cell: the update that maps (x_t, h_{t−1}) to h_t.
 public enum RecurrentCell: String, CaseIterable, Sendable, Codable {
@@ -17,6 +17,13 @@ public enum RecurrentCell: String, CaseIterable, Sendable, Codable {
     public var gates: Int {
         switch self { case .rnnTanh, .rnnRelu: return 1; case .lstm: return 4; case .gru: return 3 }
     }
+
+    /// The H×H block of W_hh [G·H, H] that carries the state from step to step: the whole matrix
+    /// for vanilla RNNs, the cell-candidate block g for the LSTM, the candidate n for the GRU.
+    public func stateBlock<S: Scalar>(_ weightHH: Tensor<S>) -> [Double] {
+        let H = weightHH.shape[1], start = (self == .lstm || self == .gru ? 2 : 0) * H * H
+        return weightHH.scalars[start..<(start + H * H)].map { Double($0) }
+    }
 }
 
 /// Forward statistics of one recurrent layer on one batch, for the probe.
@@ -27,20 +34,6 @@ public struct RecurrentForwardStats: Sendable, Equatable {
     public var gateNearOne: Double
     /// Fraction of hidden values saturated (|h| > 0.99 for tanh-bounded cells) or dead (relu: 0).
     public var hiddenSaturated: Double
-}
-
-/// Hooks of a fused recurrence: through-time gradient norms and forward statistics.
-public struct RecurrenceObservers {
-    /// ‖∂L/∂h_t‖ for t = 0..<T (the full gradient reaching each step's hidden state, summed over
-    /// the batch), called once per backward pass.
-    public var timeGradients: (([Double]) -> Void)?
-    public var forward: ((RecurrentForwardStats) -> Void)?
-    /// The final LSTM cell state c_T [B, H] (row-major), for checks against other implementations.
-    public var finalCellState: (([Double]) -> Void)?
-    public init(timeGradients: (([Double]) -> Void)? = nil, forward: ((RecurrentForwardStats) -> Void)? = nil,
-                finalCellState: (([Double]) -> Void)? = nil) {
-        self.timeGradients = timeGradients; self.forward = forward; self.finalCellState = finalCellState
-    }
 }
 
 func recurrenceStats<S: Scalar>(_ cell: RecurrentCell, trace: RecurrenceTrace<S>, B: Int, T: Int, H: Int) -> RecurrentForwardStats {

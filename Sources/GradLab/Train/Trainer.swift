@@ -45,12 +45,8 @@ public final class Trainer<S: Scalar> {
     /// Summary statistics of each parameter's gradient in the last step, keyed by parameter
     /// identity (valid when each parameter was used once; see `step`).
     public private(set) var gradientSummaries: [ObjectIdentifier: BufferSummary] = [:]
-    /// Called with the step number before its forward pass (e.g. to switch probes on).
-    public var onStepStart: [(Int) -> Void] = []
-    /// Called after backward and clipping, before the update (gradients are in `Parameter.grad`).
-    public var beforeUpdate: [(Int) -> Void] = []
-    /// Called at the end of every step.
-    public var onStep: [(StepRecord) -> Void] = []
+    /// Whoever watches training: called at each step's events and handed to each step's tape.
+    public var observers: [any TrainingObserver<S>] = []
 
     public init(model: Sequential<S>, optimizer: Optimizer<S>, batchSize: Int, seed: UInt64) {
         self.model = model; self.optimizer = optimizer; self.batchSize = batchSize; self.seed = seed
@@ -69,18 +65,20 @@ public final class Trainer<S: Scalar> {
     /// One optimization step on `batch` as step number `optimizer.step`.
     public func step(_ batch: Dataset<S>, epoch: Int) -> StepRecord {
         let s = optimizer.step
-        for f in onStepStart { f(s) }
+        for o in observers { o.stepWillStart(s, trainer: self) }
+        optimizer.measureUpdates = observers.contains { $0.wantsUpdateNorms(step: s) }
         let tape = Tape<S>(rng: SeededRandom.derived(seed: seed, 0xD20, UInt64(s)))
+        tape.observers = observers
         let (loss, acc) = loss(batch, tape: tape)
         optimizer.zeroGrad()
         // Summarize each parameter's gradient the moment it is complete (still in cache); the
         // global norm then needs no second pass over cold gradients, and probes reuse them.
-        var contributions = 0
+        tape.summarizesParameterGradients = true
         gradientSummaries.removeAll(keepingCapacity: true)
-        tape.parameterGradientObservers.append { [unowned self] p, g in
-            self.gradientSummaries[ObjectIdentifier(p)] = g.summary(); contributions += 1
-        }
+        swap(&gradientSummaries, &tape.parameterGradientSummaries)   // reuse the table's storage
         tape.backward(from: loss)
+        swap(&gradientSummaries, &tape.parameterGradientSummaries)
+        let contributions = tape.parameterGradientContributions
         let params = model.parameters
         let norm = contributions == gradientSummaries.count && gradientSummaries.count == params.filter({ $0.grad != nil }).count
             ? gradientSummaries.values.reduce(0) { $0 + $1.sumOfSquares }.squareRoot()
@@ -95,16 +93,17 @@ public final class Trainer<S: Scalar> {
                 skippedSteps += 1
                 optimizer.zeroGrad(); optimizer.step += 1
                 let record = StepRecord(step: s, epoch: epoch, loss: lossValue, accuracy: acc, gradNorm: norm, learningRate: 0)
-                for f in onStep { f(record) }
+                for o in observers { o.stepDidFinish(record, trainer: self) }
                 return record
             }
         }
         clipping.apply(to: params, norm: norm)
         if let lambda = adaptiveClipping { adaptiveClip(params, lambda: lambda) }
-        for f in beforeUpdate { f(s) }
+        for o in observers { o.stepWillUpdate(s, trainer: self) }
         let lr = optimizer.update()
         let record = StepRecord(step: s, epoch: epoch, loss: lossValue, accuracy: acc, gradNorm: norm, learningRate: lr)
-        for f in onStep { f(record) }
+        optimizer.measureUpdates = false
+        for o in observers { o.stepDidFinish(record, trainer: self) }
         return record
     }
 
