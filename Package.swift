@@ -93,6 +93,11 @@ let package = Package(
             dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", "GradLabReports", "GradLabExperiments", "GradLabStore", "GradLabKit",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
+        // Test support: a second writer process for the run store's concurrency test.
+        .executableTarget(
+            name: "gradlab-store-writer",
+            dependencies: ["GradLab", "GradLabStore"],
+            path: "Tests/StoreWriter"),
         .testTarget(
             name: "GradLabTests",
             dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments", "GradLabStore", "GradLabKit"],

@@ -23,49 +23,49 @@ import Yams
 /// Every point is variant × sweep point × seed; its resolved config is saved with its results so
 /// any run can be repeated exactly. Unknown keys and bad values are refused with the file, the
 /// line and what is allowed.
-public struct Experiment: Sendable {
-    public var name: String
-    public var description: String
-    public var base: [String: JSONValue]
-    public var runs: [(name: String, overrides: [String: JSONValue])]
-    public var sweep: Sweep?
-    public var seeds: [UInt64]?
-    public var probeEvery: Int
-    public var workers: Int
+package struct Experiment: Sendable {
+    package var name: String
+    package var description: String
+    package var base: [String: JSONValue]
+    package var runs: [(name: String, overrides: [String: JSONValue])]
+    package var sweep: Sweep?
+    package var seeds: [UInt64]?
+    package var probeEvery: Int
+    package var workers: Int
     /// The file name (for messages) and its text (saved with the runs).
-    public var source: String
-    public var sourceText: String
+    package var source: String
+    package var sourceText: String
     /// Line of each key's value, per section ("base", "runs.<name>", "sweep"), for messages.
     var lines: [String: [String: Int]] = [:]
 
-    public static let topKeys = ["name", "description", "base", "runs", "sweep", "seeds", "probe", "workers"]
+    package static let topKeys = ["name", "description", "base", "runs", "sweep", "seeds", "probe", "workers"]
 
-    public enum Sweep: Sendable {
+    package enum Sweep: Sendable {
         case grid([(key: String, values: [JSONValue])])
         case random(trials: Int, seed: UInt64, space: [(key: String, distribution: Distribution)])
     }
 
-    public enum Distribution: Sendable, Equatable {
+    package enum Distribution: Sendable, Equatable {
         case uniform(Double, Double), logUniform(Double, Double), choice([JSONValue])
-        public static let names = ["uniform", "log-uniform", "choice"]
+        package static let names = ["uniform", "log-uniform", "choice"]
     }
 
     /// One concrete run of the experiment.
-    public struct Point: Sendable {
-        public var index: Int
-        public var name: String
-        public var config: RunConfig
+    package struct Point: Sendable {
+        package var index: Int
+        package var name: String
+        package var config: RunConfig
     }
 
     /// Parses and validates `path`; every error names the file and line.
-    public static func load(_ path: String) throws -> Experiment {
+    package static func load(_ path: String) throws -> Experiment {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw GradLabError.io("\(path): cannot read the experiment file")
         }
         return try parse(text, source: path)
     }
 
-    public static func parse(_ text: String, source: String) throws -> Experiment {
+    package static func parse(_ text: String, source: String) throws -> Experiment {
         func fail(_ node: Node?, _ message: String) -> GradLabError {
             GradLabError.invalid("\(source)\(node?.mark.map { ":\($0.line)" } ?? ""): \(message)")
         }
@@ -211,7 +211,7 @@ public struct Experiment: Sendable {
 
     /// Every point, in a fixed order (variants outer, sweep points, seeds inner), each a fully
     /// resolved config. Shards and resumption rely on this order.
-    public func points() throws -> [Point] {
+    package func points() throws -> [Point] {
         let variants = runs.isEmpty ? [("run", [String: JSONValue]())] : runs.map { ($0.name, $0.overrides) }
         var sweepPoints: [(String, [String: JSONValue])] = [("", [:])]
         switch sweep {

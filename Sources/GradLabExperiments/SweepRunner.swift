@@ -10,20 +10,20 @@ import GradLabDiagnostics
 /// - Shardable: `shard (i, n)` takes the points whose index ≡ i (mod n), so a cluster's job
 ///   array (Slurm `--array`, Kubernetes Indexed Jobs) splits a sweep across machines, each task
 ///   running `gradlab run exp.yaml --shard $INDEX/$COUNT` on a shared runs directory.
-public final class SweepRunner {
-    public let experiment: Experiment
-    public let layout: RunLayout
-    public let workers: Int
-    public let shard: (index: Int, count: Int)
+package final class SweepRunner {
+    package let experiment: Experiment
+    package let layout: RunLayout
+    package let workers: Int
+    package let shard: (index: Int, count: Int)
     /// The command that runs one point: arguments for `executable`, given the point's dir and name.
-    public let executable: URL
-    public let pointArguments: (String, String) -> [String]
+    package let executable: URL
+    package let pointArguments: (String, String) -> [String]
 
-    public struct Summary: Sendable {
-        public var total: Int, skipped: Int, finished: Int, failed: [String]
+    package struct Summary: Sendable {
+        package var total: Int, skipped: Int, finished: Int, failed: [String]
     }
 
-    public init(experiment: Experiment, layout: RunLayout, workers: Int, shard: (Int, Int) = (0, 1), executable: URL,
+    package init(experiment: Experiment, layout: RunLayout, workers: Int, shard: (Int, Int) = (0, 1), executable: URL,
                 pointArguments: @escaping (String, String) -> [String]) throws {
         guard shard.1 >= 1, shard.0 >= 0, shard.0 < shard.1 else {
             throw GradLabError.invalid("shard \(shard.0)/\(shard.1) must be i/n with 0 ≤ i < n (e.g. --shard 0/4)")
@@ -34,7 +34,7 @@ public final class SweepRunner {
     }
 
     /// This shard's points, with their directories (created, configs written) and whether done.
-    public func prepare() throws -> [(point: Experiment.Point, dir: String, done: Bool)] {
+    package func prepare() throws -> [(point: Experiment.Point, dir: String, done: Bool)] {
         let all = try experiment.points().filter { $0.index % shard.count == shard.index }
         let fm = FileManager.default
         try fm.createDirectory(atPath: layout.experimentDir(experiment.name), withIntermediateDirectories: true)
@@ -52,7 +52,7 @@ public final class SweepRunner {
     }
 
     /// Runs every unfinished point of this shard; `progress(done, total, name)` after each.
-    public func run(progress: ((Int, Int, String) -> Void)? = nil) throws -> Summary {
+    package func run(progress: ((Int, Int, String) -> Void)? = nil) throws -> Summary {
         let points = try prepare()
         let todo = points.filter { !$0.done }
         var summary = Summary(total: points.count, skipped: points.count - todo.count, finished: 0, failed: [])
@@ -91,7 +91,7 @@ public final class SweepRunner {
 /// Makes this process die when its parent does (Linux `prctl(PR_SET_PDEATHSIG, SIGKILL)`), for
 /// sweep workers: a killed sweep leaves no orphan writing into the runs directory. The sweep
 /// passes its pid, so a worker whose sweep died while it was starting exits at once.
-public func dieWithParent() {
+package func dieWithParent() {
     #if os(Linux)
     typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
     guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return }

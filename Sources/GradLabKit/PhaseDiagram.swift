@@ -6,27 +6,27 @@ import GradLabTheory
 /// The (σ_w², σ_b²) phase diagram of an activation: trainable depth 6ξ_c over the plane, the
 /// critical line, and optionally a measured depth × σ_w² trainability grid at one σ_b² (each
 /// point trained for a fixed budget on the digits).
-public struct PhaseDiagram {
-    public struct Grid: Sendable {
-        public var depths: [Int], sigmaW2s: [Double], sigmaB2: Double
-        public var steps = 300, width = 256, success = 0.5, seed: UInt64 = 0
-        public init(depths: [Int], sigmaW2s: [Double], sigmaB2: Double) { self.depths = depths; self.sigmaW2s = sigmaW2s; self.sigmaB2 = sigmaB2 }
+package struct PhaseDiagram {
+    package struct Grid: Sendable {
+        package var depths: [Int], sigmaW2s: [Double], sigmaB2: Double
+        package var steps = 300, width = 256, success = 0.5, seed: UInt64 = 0
+        package init(depths: [Int], sigmaW2s: [Double], sigmaB2: Double) { self.depths = depths; self.sigmaW2s = sigmaW2s; self.sigmaB2 = sigmaB2 }
     }
-    public let activation: ActivationKind
-    public let grid: Grid
-    public private(set) var measured: [(w: Double, depth: Int, accuracy: Double)] = []
+    package let activation: ActivationKind
+    package let grid: Grid
+    package private(set) var measured: [(w: Double, depth: Int, accuracy: Double)] = []
     let quadrature = GaussHermite(order: 41)
 
-    public init(activation: ActivationKind, grid: Grid) { self.activation = activation; self.grid = grid }
+    package init(activation: ActivationKind, grid: Grid) { self.activation = activation; self.grid = grid }
 
     /// Predicted trainable depth at σ_w² and the grid's σ_b².
-    public func trainableDepth(sigmaW2 w: Double) -> Double {
+    package func trainableDepth(sigmaW2 w: Double) -> Double {
         SignalPropagation(activation: activation, sigmaW2: w, sigmaB2: grid.sigmaB2, quadrature: quadrature).trainableDepth
     }
 
     /// Trains every grid point (SGD with momentum 0.9, lr 0.01, batch 64); `progress` gets each
     /// point's outcome as it finishes.
-    public mutating func measure(progress: (Int, String) -> Void) throws {
+    package mutating func measure(progress: (Int, String) -> Void) throws {
         for d in grid.depths { for w in grid.sigmaW2s {
             var c = RunConfig()
             c.data = .digits; c.depth = d; c.width = grid.width; c.activation = activation; c.initializer = .normal
@@ -40,7 +40,7 @@ public struct PhaseDiagram {
     }
 
     /// Both panels as SVG.
-    public func svg() -> String {
+    package func svg() -> String {
         let xs = stride(from: 0.5, through: 4.5, by: 0.1).map { $0 }, ys = stride(from: 0.0, through: 0.3, by: 0.0125).map { $0 }
         let depthGrid = ys.map { b in xs.map { w in SignalPropagation(activation: activation, sigmaW2: w, sigmaB2: b, quadrature: quadrature).trainableDepth } }
         let critical = ys.compactMap { b in (try? SignalPropagation.criticalSigmaW2(activation: activation, sigmaB2: b, quadrature: quadrature)).map { (w: $0, b: b) } }

@@ -5,8 +5,8 @@ import GradLabDiagnostics
 /// One point of an experiment, in this process: the diagnostic run of its `config.json`, every
 /// record written atomically into its run directory, the run store and TensorBoard fed as it
 /// trains, and `result.json` written last (a point is done exactly when it exists).
-public enum PointJob {
-    public static func run(_ dir: RunDirectory, name: String, store: String, experiment: String?) throws -> RunResult {
+package enum PointJob {
+    package static func run(_ dir: RunDirectory, name: String, store: String, experiment: String?) throws -> RunResult {
         let started = Date()
         let config = try dir.readConfig()
         Backend.setThreads(config.threads)

@@ -7,7 +7,7 @@ import GradLabStore
 /// What a recorded run writes beside its records: rows in the run store and TensorBoard event
 /// files, attached to a diagnostic session before it trains; and, for a run directory, the CSV
 /// exports and the store's pointers to each file.
-public final class RunOutputs {
+package final class RunOutputs {
     let recorder: RunRecorder?
     let storeRoot: String?
     let logger: TrainingLogger?
@@ -15,7 +15,7 @@ public final class RunOutputs {
     /// - Parameters:
     ///   - store: the run store's directory (`runs.sqlite` inside), or nil.
     ///   - tensorboard: a directory for TensorBoard event files, or nil.
-    public init(session: DiagnosticSession, name: String, experiment: String? = nil, store: String?, tensorboard: String?) throws {
+    package init(session: DiagnosticSession, name: String, experiment: String? = nil, store: String?, tensorboard: String?) throws {
         storeRoot = store
         recorder = try store.map { root in
             let r = try RunRecorder(store: try SQLiteRunStore(directory: root), name: name, experiment: experiment, config: session.config)
@@ -27,7 +27,7 @@ public final class RunOutputs {
 
     /// Closes the event files, writes the CSV exports into `directory` (when given) and the
     /// run's end into the store.
-    public func finish(_ run: DiagnosticRun, directory: RunDirectory? = nil) throws {
+    package func finish(_ run: DiagnosticRun, directory: RunDirectory? = nil) throws {
         try logger?.close()
         if let directory {
             try RunExport.writeMetrics(run.history.steps, to: directory.file(.metricsCSV))

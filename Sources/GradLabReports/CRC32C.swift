@@ -1,6 +1,6 @@
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of TFRecord framing.
 /// Check value (RFC 3720 §B.4): CRC32C("123456789") = 0xE3069283.
-public enum CRC32C {
+package enum CRC32C {
     /// Byte-at-a-time table; event records are small, so slicing-by-8 would not pay for itself.
     static let table: [UInt32] = (0..<256).map { n in
         var c = UInt32(n)
@@ -8,7 +8,7 @@ public enum CRC32C {
         return c
     }
 
-    public static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+    package static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
         var crc: UInt32 = 0xFFFF_FFFF
         table.withUnsafeBufferPointer { t in
             for b in bytes { crc = t[Int(UInt8(truncatingIfNeeded: crc) ^ b)] ^ (crc >> 8) }
@@ -18,11 +18,11 @@ public enum CRC32C {
 
     /// TFRecord's masked form, ((crc >> 15) | (crc << 17)) + 0xa282ead8: a checksum stored next to
     /// data that itself holds checksums would otherwise be prone to matching by accident.
-    public static func masked(_ crc: UInt32) -> UInt32 {
+    package static func masked(_ crc: UInt32) -> UInt32 {
         ((crc >> 15) | (crc << 17)) &+ 0xA282_EAD8
     }
 
-    public static func maskedChecksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+    package static func maskedChecksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
         masked(checksum(bytes))
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// SVG drawing of the phase plane and the trainability plane (colour-blind-safe viridis ramp).
-public enum PhaseSVG {
-    public static func render(activation: String, xs: [Double], ys: [Double], depthGrid: [[Double]], critical: [(w: Double, b: Double)],
+package enum PhaseSVG {
+    package static func render(activation: String, xs: [Double], ys: [Double], depthGrid: [[Double]], critical: [(w: Double, b: Double)],
                        sigmaB2: Double, curve: [(Double, Double)], measured: [(w: Double, depth: Int, accuracy: Double)],
                        success: Double, maxDepth: Double) -> String {
         let (pw, ph) = (420.0, 300.0), (ox, oy) = (70.0, 40.0), gap = 110.0

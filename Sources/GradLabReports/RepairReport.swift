@@ -4,9 +4,9 @@ import GradLabDiagnostics
 
 /// The repair report: problem, candidates tried, winner, before/after gradient pictures and loss
 /// curves, and the repaired config — as one self-contained HTML page.
-public enum RepairReport {
+package enum RepairReport {
     /// Per-layer ‖∂L/∂W‖ over probed steps, input layer on top (layer × step heat map).
-    public static func gradientHeatmap(_ steps: [ProbeStep], title: String) -> String {
+    package static func gradientHeatmap(_ steps: [ProbeStep], title: String) -> String {
         let probed = steps.filter { !$0.layers.isEmpty }
         guard let first = probed.first else { return "" }
         let rows = first.layers.map(\.name)
@@ -14,7 +14,7 @@ public enum RepairReport {
         return SVG.heatmap(title: title, rows: rows, steps: probed.map(\.step), values: values, unit: "‖∂L/∂W‖")
     }
 
-    public static func html(_ r: RepairResult, repairedConfigPath: String?) -> String {
+    package static func html(_ r: RepairResult, repairedConfigPath: String?) -> String {
         var b = "<h1>GradLab repair report</h1>"
         guard let problem = r.problem else {
             return SVG.page(title: "GradLab repair", body: b + "<p class=\"ok\">No problem found: nothing to repair.</p>")

@@ -3,18 +3,18 @@ import GradLab
 import GradLabDiagnostics
 
 /// One stored run, read back from its `RunDirectory`: config, metrics, probe records, verdicts.
-public struct StoredRun {
-    public var name: String
-    public var dir: String
-    public var config: RunConfig
-    public var steps: [StepRecord]
-    public var evals: [EvalRecord]
-    public var probe: [ProbeStep]
-    public var verdicts: [Verdict]
+package struct StoredRun {
+    package var name: String
+    package var dir: String
+    package var config: RunConfig
+    package var steps: [StepRecord]
+    package var evals: [EvalRecord]
+    package var probe: [ProbeStep]
+    package var verdicts: [Verdict]
     /// ‖x‖²/N of the training inputs, from `result.json` (for the mean-field prediction).
-    public var inputVariance: Double?
+    package var inputVariance: Double?
 
-    public static func load(_ dir: String) throws -> StoredRun {
+    package static func load(_ dir: String) throws -> StoredRun {
         let d = RunDirectory(dir)
         let run = StoredRun(name: d.name, dir: dir, config: try d.readConfig(), steps: try d.readMetrics(), evals: try d.readEvals(),
                             probe: try d.readProbe(), verdicts: try d.readVerdicts(), inputVariance: d.readResult()?.inputVariance)
@@ -23,7 +23,7 @@ public struct StoredRun {
     }
 
     /// Run directories under `path`: itself if it holds a run, else its sub-directories that do.
-    public static func directories(_ path: String) throws -> [String] {
+    package static func directories(_ path: String) throws -> [String] {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
@@ -38,8 +38,8 @@ public struct StoredRun {
 }
 
 /// The run report: one self-contained HTML file (no scripts, no network) with SVG charts.
-public enum RunReport {
-    public static func html(_ runs: [StoredRun], title: String) -> String {
+package enum RunReport {
+    package static func html(_ runs: [StoredRun], title: String) -> String {
         var b = "<h1>\(SVG.escape(title))</h1>"
         b += "<p>\(runs.count) run\(runs.count == 1 ? "" : "s"). Charts: loss, per-layer gradient heat maps (log colour; red = NaN/Inf), per-layer bars, the product of per-layer factors, verdicts, predicted vs measured where the theory applies.</p>"
         b += summaryTable(runs)

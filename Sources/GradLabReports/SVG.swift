@@ -5,21 +5,21 @@ import Foundation
 /// Colour scales are viridis (perceptually uniform, readable with the common colour-vision
 /// deficiencies); line series use the Okabe–Ito palette. Non-finite values are never dropped:
 /// heat-map cells show them in red with a legend entry, line charts mark them on the top edge.
-public enum SVG {
+package enum SVG {
     static let viridis: [(Double, Double, Double)] = [
         (68, 1, 84), (72, 40, 120), (62, 73, 137), (49, 104, 142), (38, 130, 142),
         (31, 158, 137), (53, 183, 121), (110, 206, 88), (181, 222, 43), (253, 231, 37)]
-    public static let palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+    package static let palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
     /// Viridis colour for t in [0, 1].
-    public static func colour(_ t: Double) -> String {
+    package static func colour(_ t: Double) -> String {
         let x = Swift.min(Swift.max(t.isFinite ? t : 0, 0), 1) * Double(viridis.count - 1)
         let i = Swift.min(Int(x), viridis.count - 2), f = x - Double(i)
         let (a, b) = (viridis[i], viridis[i + 1])
         return String(format: "#%02x%02x%02x", Int(a.0 + (b.0 - a.0) * f), Int(a.1 + (b.1 - a.1) * f), Int(a.2 + (b.2 - a.2) * f))
     }
 
-    public static func escape(_ s: String) -> String {
+    package static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
@@ -43,7 +43,7 @@ public enum SVG {
 
     /// A line chart of several series against the step (x = index·xStep). With `logY` the axis
     /// is log10 and non-positive values are treated like non-finite ones (marked, not drawn).
-    public static func lineChart(title: String, xLabel: String, yLabel: String, series: [(name: String, values: [Double])],
+    package static func lineChart(title: String, xLabel: String, yLabel: String, series: [(name: String, values: [Double])],
                                  xStep: Double = 1, logY: Bool = false, width: Int = 640, height: Int = 320) -> String {
         let (l, r, t, b) = (70.0, 150.0, 30.0, 45.0)
         let pw = Double(width) - l - r, ph = Double(height) - t - b
@@ -92,7 +92,7 @@ public enum SVG {
 
     /// Grouped bars on a log10 axis: one group per category (e.g. layer), one bar per series
     /// (e.g. step). Non-finite or non-positive values get a red or grey marker instead of a bar.
-    public static func barChart(title: String, categories: [String], series: [(name: String, values: [Double])], yLabel: String,
+    package static func barChart(title: String, categories: [String], series: [(name: String, values: [Double])], yLabel: String,
                                 width: Int = 640, height: Int = 300) -> String {
         let (l, r, t, b) = (70.0, 130.0, 30.0, 45.0)
         let pw = Double(width) - l - r, ph = Double(height) - t - b
@@ -135,7 +135,7 @@ public enum SVG {
 
     /// A layer × step heat map of log10(value): one row per layer (input layer on top), one
     /// column per step. Non-finite cells are red and counted in the legend; zeros are grey.
-    public static func heatmap(title: String, rows: [String], steps: [Int], values: [[Double]], unit: String,
+    package static func heatmap(title: String, rows: [String], steps: [Int], values: [[Double]], unit: String,
                                xLabel: String = "step", width: Int = 640) -> String {
         let (l, r, t, b) = (150.0, 90.0, 30.0, 40.0)
         let cellH = Swift.max(4, Swift.min(18, 360 / Swift.max(rows.count, 1)))
@@ -174,7 +174,7 @@ public enum SVG {
     }
 
     /// A minimal, valid, self-contained HTML5 page.
-    public static func page(title: String, body: String) -> String {
+    package static func page(title: String, body: String) -> String {
         """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"/><title>\(escape(title))</title>

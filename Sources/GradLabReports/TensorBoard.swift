@@ -9,30 +9,30 @@ import Darwin
 /// The values of one TensorBoard event: a `Summary` (tensorboard/compat/proto/summary.proto,
 /// `Summary { repeated Value value = 1 }`, `Value { tag = 1; simple_value = 2; histo = 5 }`).
 /// Everything added here is written at one step in one record.
-public struct TensorBoardSummary: Sendable {
-    public enum Value: Equatable, Sendable {
+package struct TensorBoardSummary: Sendable {
+    package enum Value: Equatable, Sendable {
         /// TensorBoard keeps scalars as 32-bit floats: beyond ±3.4e38 a value reads back as ±Inf.
         case scalar(Float)
         case histogram(TensorBoardHistogram)
     }
 
-    public private(set) var values: [(tag: String, value: Value)] = []
+    package private(set) var values: [(tag: String, value: Value)] = []
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { values.isEmpty }
+    package var isEmpty: Bool { values.isEmpty }
 
-    public mutating func scalar(_ tag: String, _ value: Double) { values.append((tag, .scalar(Float(value)))) }
+    package mutating func scalar(_ tag: String, _ value: Double) { values.append((tag, .scalar(Float(value)))) }
 
     /// Adds the histogram of `values`' finite entries and, when some are NaN or ±Inf, their count
     /// as the scalar `<tag>/nonfinite` (see `TensorBoardHistogram`).
-    public mutating func histogram<C: Collection>(_ tag: String, values: C) where C.Element == Float {
+    package mutating func histogram<C: Collection>(_ tag: String, values: C) where C.Element == Float {
         let h = TensorBoardHistogram(values)
         self.values.append((tag, .histogram(h)))
         if h.nonFinite > 0 { scalar(tag + "/nonfinite", Double(h.nonFinite)) }
     }
 
-    public mutating func histogram(_ tag: String, values: Tensor<Float>) { histogram(tag, values: values.scalars) }
+    package mutating func histogram(_ tag: String, values: Tensor<Float>) { histogram(tag, values: values.scalars) }
 
     func encode(into e: inout ProtoEncoder) {
         for (tag, value) in values {
@@ -50,13 +50,13 @@ public struct TensorBoardSummary: Sendable {
 /// TensorBoard's on-disk format: TFRecords of `Event` protos (tensorboard/compat/proto/event.proto,
 /// `Event { double wall_time = 1; int64 step = 2; oneof what { string file_version = 3;
 /// Summary summary = 5; ... } }`).
-public enum TensorBoardEvent {
+package enum TensorBoardEvent {
     /// The first record of every event file; version 2 tells readers not to purge steps that arrive
     /// out of order (they would otherwise take them for a restarted run).
-    public static let fileVersion = "brain.Event:2"
+    package static let fileVersion = "brain.Event:2"
 
     /// One serialized `Event`.
-    public static func encode(wallTime: Double, step: Int, fileVersion: String? = nil, summary: TensorBoardSummary? = nil) -> [UInt8] {
+    package static func encode(wallTime: Double, step: Int, fileVersion: String? = nil, summary: TensorBoardSummary? = nil) -> [UInt8] {
         var e = ProtoEncoder()
         e.double(1, wallTime)
         e.int64(2, Int64(step))
@@ -67,7 +67,7 @@ public enum TensorBoardEvent {
 
     /// TFRecord framing (tensorflow/core/lib/io/record_writer.cc): uint64 length (little endian),
     /// masked CRC32C of those 8 bytes, the data, masked CRC32C of the data.
-    public static func record(_ data: [UInt8]) -> [UInt8] {
+    package static func record(_ data: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(data.count + 16)
         withUnsafeBytes(of: UInt64(data.count).littleEndian) { out.append(contentsOf: $0) }
@@ -90,19 +90,19 @@ public enum TensorBoardEvent {
 /// `flush()`, `close()`, and when an event is written `syncInterval` seconds after the last fsync.
 ///
 /// Not thread-safe: write from one thread (the trainer's callbacks run on its own thread).
-public final class TensorBoardWriter {
-    public let directory: String
+package final class TensorBoardWriter {
+    package let directory: String
     /// The event file.
-    public let path: String
+    package let path: String
     /// Seconds between fsyncs as events are written; 0: fsync after every event.
-    public var syncInterval: Double = 5
+    package var syncInterval: Double = 5
     private var fd: Int32
     private var size: off_t = 0
     private var lastSync: Double
     private let clock: () -> Double
 
     /// - Parameter clock: seconds since 1970 for `wall_time` (and the file name); tests pin it.
-    public init(directory: String, clock: @escaping () -> Double = { Date().timeIntervalSince1970 }) throws {
+    package init(directory: String, clock: @escaping () -> Double = { Date().timeIntervalSince1970 }) throws {
         self.directory = directory; self.clock = clock
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -127,7 +127,7 @@ public final class TensorBoardWriter {
     deinit { if fd >= 0 { _ = fsync(fd); _ = closeDescriptor(fd) } }
 
     /// Writes `summary` as one event at `step` (nothing when it is empty).
-    public func write(_ summary: TensorBoardSummary, step: Int) throws {
+    package func write(_ summary: TensorBoardSummary, step: Int) throws {
         guard !summary.isEmpty else { return }
         if summary.values.contains(where: { $0.tag.isEmpty }) {
             throw GradLabError.invalid("a TensorBoard value has an empty tag; give every scalar and histogram a name")
@@ -137,37 +137,37 @@ public final class TensorBoardWriter {
         if now - lastSync >= syncInterval { try flush() }
     }
 
-    public func scalar(_ tag: String, _ value: Double, step: Int) throws {
+    package func scalar(_ tag: String, _ value: Double, step: Int) throws {
         var s = TensorBoardSummary(); s.scalar(tag, value)
         try write(s, step: step)
     }
 
     /// Several scalars at one step, in one event.
-    public func scalars(_ values: KeyValuePairs<String, Double>, step: Int) throws {
+    package func scalars(_ values: KeyValuePairs<String, Double>, step: Int) throws {
         var s = TensorBoardSummary()
         for (tag, v) in values { s.scalar(tag, v) }
         try write(s, step: step)
     }
 
     /// See `TensorBoardHistogram` for the buckets and how NaN/Inf are counted.
-    public func histogram<C: Collection>(_ tag: String, values: C, step: Int) throws where C.Element == Float {
+    package func histogram<C: Collection>(_ tag: String, values: C, step: Int) throws where C.Element == Float {
         var s = TensorBoardSummary(); s.histogram(tag, values: values)
         try write(s, step: step)
     }
 
-    public func histogram(_ tag: String, values: Tensor<Float>, step: Int) throws {
+    package func histogram(_ tag: String, values: Tensor<Float>, step: Int) throws {
         try histogram(tag, values: values.scalars, step: step)
     }
 
     /// Forces everything written so far to disk (fsync).
-    public func flush() throws {
+    package func flush() throws {
         guard fd >= 0 else { throw closedError }
         guard fsync(fd) == 0 else { throw GradLabError.io("cannot sync \(path): \(String(cString: strerror(errno)))") }
         lastSync = clock()
     }
 
     /// Flushes and closes the file; later writes throw. Closing twice is harmless.
-    public func close() throws {
+    package func close() throws {
         guard fd >= 0 else { return }
         defer { _ = closeDescriptor(fd); fd = -1 }
         try flush()

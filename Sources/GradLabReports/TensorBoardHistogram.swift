@@ -10,18 +10,18 @@
 /// Non-finite values (NaN, ±Inf) have no place on a value axis: the histogram holds the finite
 /// values only and `nonFinite` counts the rest. `TensorBoardSummary.histogram` writes that count
 /// as the scalar `<tag>/nonfinite` whenever it is not zero, so they are never silently dropped.
-public struct TensorBoardHistogram: Equatable, Sendable {
-    public var min = 0.0, max = 0.0
+package struct TensorBoardHistogram: Equatable, Sendable {
+    package var min = 0.0, max = 0.0
     /// Number of finite values.
-    public var num = 0.0
-    public var sum = 0.0, sumSquares = 0.0
-    public var bucketLimits: [Double] = []
-    public var bucketCounts: [Double] = []
+    package var num = 0.0
+    package var sum = 0.0, sumSquares = 0.0
+    package var bucketLimits: [Double] = []
+    package var bucketCounts: [Double] = []
     /// NaN and ±Inf values, left out of everything above.
-    public var nonFinite = 0
+    package var nonFinite = 0
 
     /// TensorFlow's default bucket right edges, ascending (1,551 of them).
-    public static let defaultBucketLimits: [Double] = {
+    package static let defaultBucketLimits: [Double] = {
         var positive: [Double] = []
         var v = 1e-12
         while v < 1e20 { positive.append(v); v *= 1.1 }   // the same products as TensorFlow's loop
@@ -29,7 +29,7 @@ public struct TensorBoardHistogram: Equatable, Sendable {
         return positive.reversed().map { -$0 } + [0] + positive
     }()
 
-    public init<C: Collection>(_ values: C) where C.Element == Float {
+    package init<C: Collection>(_ values: C) where C.Element == Float {
         let limits = Self.defaultBucketLimits
         var counts = [Double](repeating: 0, count: limits.count)
         var lo = Double.infinity, hi = -Double.infinity

@@ -15,24 +15,24 @@ import GradLabDiagnostics
 ///
 /// The trainer's observers keep the logger alive. Callbacks cannot throw: the first write error
 /// stops logging and is rethrown by `close()`, which every run should call at its end.
-public final class TrainingLogger: TrainingObserver {
-    public let writer: TensorBoardWriter
+package final class TrainingLogger: TrainingObserver {
+    package let writer: TensorBoardWriter
     /// Histogram period in steps; 0: no histograms.
-    public let histogramEvery: Int
+    package let histogramEvery: Int
     /// The first write error, after which nothing more is written.
-    public private(set) var error: Error?
+    package private(set) var error: Error?
     private let weights: [(name: String, parameter: Parameter<Float>)]
     private var pending = TensorBoardSummary()
 
     /// Logs into a new event file in `directory`.
-    public convenience init(trainer: Trainer<Float>, probe: Probe? = nil, directory: String, histogramEvery: Int = 50) throws {
+    package convenience init(trainer: Trainer<Float>, probe: Probe? = nil, directory: String, histogramEvery: Int = 50) throws {
         guard histogramEvery >= 0 else {
             throw GradLabError.invalid("histogram period \(histogramEvery) must be ≥ 0 (0 turns histograms off)")
         }
         try self.init(trainer: trainer, probe: probe, writer: TensorBoardWriter(directory: directory), histogramEvery: histogramEvery)
     }
 
-    public init(trainer: Trainer<Float>, probe: Probe? = nil, writer: TensorBoardWriter, histogramEvery: Int = 50) throws {
+    package init(trainer: Trainer<Float>, probe: Probe? = nil, writer: TensorBoardWriter, histogramEvery: Int = 50) throws {
         guard histogramEvery >= 0 else {
             throw GradLabError.invalid("histogram period \(histogramEvery) must be ≥ 0 (0 turns histograms off)")
         }
@@ -43,14 +43,14 @@ public final class TrainingLogger: TrainingObserver {
     }
 
     /// Flushes and closes the event file; throws the first error met while logging, if any.
-    public func close() throws {
+    package func close() throws {
         let closing = Result { try writer.close() }
         if let error { throw error }
         try closing.get()
     }
 
-    public func stepWillUpdate(_ step: Int, trainer: Trainer<Float>) { collectHistograms(step: step) }
-    public func stepDidFinish(_ record: StepRecord, trainer: Trainer<Float>) { log(record) }
+    package func stepWillUpdate(_ step: Int, trainer: Trainer<Float>) { collectHistograms(step: step) }
+    package func stepDidFinish(_ record: StepRecord, trainer: Trainer<Float>) { log(record) }
 
     private func collectHistograms(step: Int) {
         guard histogramEvery > 0, step % histogramEvery == 0, error == nil else { return }

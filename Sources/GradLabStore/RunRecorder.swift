@@ -8,13 +8,13 @@ import GradLabDiagnostics
 ///
 /// The hooks cannot throw, so a failed write is kept and rethrown by the next `flush()` or by
 /// `finish`; rows stay buffered until a write succeeds.
-public final class RunRecorder {
-    public let store: any RunStore
-    public let runID: RunID
+package final class RunRecorder {
+    package let store: any RunStore
+    package let runID: RunID
     /// Write buffered rows once this many steps are waiting (and always at `finish`).
-    public var flushEvery: Int
+    package var flushEvery: Int
     /// The first write that failed inside a hook, if any.
-    public private(set) var error: Error?
+    package private(set) var error: Error?
     private var metrics: [MetricRow] = []
     private var probes: [ProbeStep] = []
     private var lastStep: MetricRow?
@@ -22,21 +22,21 @@ public final class RunRecorder {
     private let started: ContinuousClock.Instant
 
     /// Starts a new run in `store` for `config`.
-    public convenience init(store: any RunStore, name: String, experiment: String? = nil, config: RunConfig,
+    package convenience init(store: any RunStore, name: String, experiment: String? = nil, config: RunConfig,
                             tags: [String] = [], flushEvery: Int = 50) throws {
         let id = try store.createRun(NewRun(name: name, experiment: experiment, config: config, tags: tags))
         try self.init(store: store, runID: id, flushEvery: flushEvery)
     }
 
     /// Records into an existing run (e.g. one created by a sweep driver).
-    public init(store: any RunStore, runID: RunID, flushEvery: Int = 50) throws {
+    package init(store: any RunStore, runID: RunID, flushEvery: Int = 50) throws {
         guard flushEvery >= 1 else { throw GradLabError.invalid("flush-every \(flushEvery) must be ≥ 1 step") }
         self.store = store; self.runID = runID; self.flushEvery = flushEvery
         started = clock.now
     }
 
     /// Records every training step of `trainer`.
-    public func attach<S: Scalar>(to trainer: Trainer<S>) {
+    package func attach<S: Scalar>(to trainer: Trainer<S>) {
         // Held strongly: the recorder holds neither trainer nor probe, so there is no cycle.
         trainer.observers.append(StepRecording<S>(recorder: self))
     }
@@ -50,23 +50,23 @@ public final class RunRecorder {
 
     /// Records every probed step (per-layer and through-time statistics). Attach the probe to
     /// the trainer first, so its record of a step is complete before the recorder sees it.
-    public func attach(to probe: Probe) {
+    package func attach(to probe: Probe) {
         probe.onRecord.append { s in self.record(s) }
     }
 
-    public func record(_ step: MetricRow) {
+    package func record(_ step: MetricRow) {
         metrics.append(step); lastStep = step
         if metrics.count >= flushEvery { tryFlush() }
     }
 
-    public func record(_ probe: ProbeStep) {
+    package func record(_ probe: ProbeStep) {
         probes.append(probe)
         // Usually written with the metrics; counted too, for a probe recorded without a trainer.
         if probes.count >= flushEvery { tryFlush() }
     }
 
     /// Writes everything buffered; rethrows an earlier failure from a hook.
-    public func flush() throws {
+    package func flush() throws {
         if let e = error { error = nil; throw e }
         // Metrics first: a reader that sees probe rows of a step also sees the step.
         if !metrics.isEmpty { try store.appendMetrics(runID, metrics); metrics.removeAll(keepingCapacity: true) }
@@ -78,10 +78,10 @@ public final class RunRecorder {
         do { try flush() } catch { self.error = error }
     }
 
-    public func recordArtifact(kind: String, path: String) throws { try store.recordArtifact(runID, Artifact(kind: kind, path: path)) }
+    package func recordArtifact(kind: String, path: String) throws { try store.recordArtifact(runID, Artifact(kind: kind, path: path)) }
 
     /// Seconds since the recorder started.
-    public var wallSeconds: Double {
+    package var wallSeconds: Double {
         let d = clock.now - started
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
@@ -90,7 +90,7 @@ public final class RunRecorder {
     /// (the last evaluation's loss and accuracy, else the last step's). A history with a stop
     /// reason ends as `failed` with that reason, unless `status` says otherwise.
     @discardableResult
-    public func finish(history: History, verdicts: [Verdict] = [], status: RunStatus? = nil) throws -> FinalMetrics {
+    package func finish(history: History, verdicts: [Verdict] = [], status: RunStatus? = nil) throws -> FinalMetrics {
         try flush()
         try store.appendEvals(runID, evals: history.evals)
         try store.recordVerdicts(runID, verdicts)
@@ -103,7 +103,7 @@ public final class RunRecorder {
     }
 
     /// Ends the run as failed (or stopped) with a reason, after writing what is buffered.
-    public func fail(_ message: String, status: RunStatus = .failed) throws {
+    package func fail(_ message: String, status: RunStatus = .failed) throws {
         try? flush()
         try store.finishRun(runID, status: status, final: FinalMetrics(loss: lastStep?.loss, accuracy: lastStep?.accuracy, wallSeconds: wallSeconds),
                             message: message)

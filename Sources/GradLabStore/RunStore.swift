@@ -3,15 +3,15 @@ import GradLab
 import GradLabDiagnostics
 
 /// Identifies one run in a store (the database's row id; stable, never reused).
-public typealias RunID = Int64
+package typealias RunID = Int64
 
 /// Where a run stands: `running` until it is finished, failed (training stopped on its own, e.g.
 /// a non-finite loss, or crashed) or stopped (ended on purpose before its last step).
-public enum RunStatus: String, Codable, CaseIterable, Sendable {
+package enum RunStatus: String, Codable, CaseIterable, Sendable {
     case running, finished, failed, stopped
 
     /// Parses a status name; the error lists the allowed names.
-    public static func named(_ s: String) throws -> RunStatus {
+    package static func named(_ s: String) throws -> RunStatus {
         guard let v = RunStatus(rawValue: s) else {
             throw GradLabError.invalid("status '\(s)' is not known; allowed: \(allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -21,123 +21,123 @@ public enum RunStatus: String, Codable, CaseIterable, Sendable {
 
 /// What starting a run records: its name, the experiment (sweep) it belongs to, its config as a
 /// JSON object (flat keys, e.g. `RunConfig.json`), free-form tags and when it started.
-public struct NewRun: Sendable {
-    public var name: String
-    public var experiment: String?
-    public var configJSON: String
-    public var tags: [String]
-    public var startedAt: Date
+package struct NewRun: Sendable {
+    package var name: String
+    package var experiment: String?
+    package var configJSON: String
+    package var tags: [String]
+    package var startedAt: Date
 
-    public init(name: String, experiment: String? = nil, configJSON: String, tags: [String] = [], startedAt: Date = Date()) {
+    package init(name: String, experiment: String? = nil, configJSON: String, tags: [String] = [], startedAt: Date = Date()) {
         self.name = name; self.experiment = experiment; self.configJSON = configJSON; self.tags = tags; self.startedAt = startedAt
     }
 
-    public init(name: String, experiment: String? = nil, config: RunConfig, tags: [String] = [], startedAt: Date = Date()) {
+    package init(name: String, experiment: String? = nil, config: RunConfig, tags: [String] = [], startedAt: Date = Date()) {
         self.init(name: name, experiment: experiment, configJSON: config.json, tags: tags, startedAt: startedAt)
     }
 }
 
 /// One training step's metrics as stored (`StepRecord` without the trainer). A NaN (a diverged
 /// loss) reads back as missing.
-public struct MetricRow: Codable, Equatable, Sendable {
-    public var step: Int
-    public var epoch: Int
-    public var loss: Double?
-    public var accuracy: Double?
-    public var gradNorm: Double?
-    public var learningRate: Double?
+package struct MetricRow: Codable, Equatable, Sendable {
+    package var step: Int
+    package var epoch: Int
+    package var loss: Double?
+    package var accuracy: Double?
+    package var gradNorm: Double?
+    package var learningRate: Double?
 
-    public init(step: Int, epoch: Int = 0, loss: Double?, accuracy: Double? = nil, gradNorm: Double? = nil, learningRate: Double? = nil) {
+    package init(step: Int, epoch: Int = 0, loss: Double?, accuracy: Double? = nil, gradNorm: Double? = nil, learningRate: Double? = nil) {
         self.step = step; self.epoch = epoch; self.loss = loss; self.accuracy = accuracy
         self.gradNorm = gradNorm; self.learningRate = learningRate
     }
 
-    public init(_ r: StepRecord) {
+    package init(_ r: StepRecord) {
         self.init(step: r.step, epoch: r.epoch, loss: r.loss, accuracy: r.accuracy, gradNorm: r.gradNorm, learningRate: r.learningRate)
     }
 }
 
 /// A held-out evaluation as stored.
-public struct EvalRow: Codable, Equatable, Sendable {
-    public var step: Int
-    public var loss: Double?
-    public var accuracy: Double?
+package struct EvalRow: Codable, Equatable, Sendable {
+    package var step: Int
+    package var loss: Double?
+    package var accuracy: Double?
 
-    public init(step: Int, loss: Double?, accuracy: Double? = nil) { self.step = step; self.loss = loss; self.accuracy = accuracy }
-    public init(_ r: EvalRecord) { self.init(step: r.step, loss: r.loss, accuracy: r.accuracy) }
+    package init(step: Int, loss: Double?, accuracy: Double? = nil) { self.step = step; self.loss = loss; self.accuracy = accuracy }
+    package init(_ r: EvalRecord) { self.init(step: r.step, loss: r.loss, accuracy: r.accuracy) }
 }
 
 /// How a run ended: the test-set loss and accuracy of its last evaluation (else its last training
 /// step's), the steps it ran and its wall-clock time.
-public struct FinalMetrics: Codable, Equatable, Sendable {
-    public var loss: Double?
-    public var accuracy: Double?
-    public var wallSeconds: Double?
+package struct FinalMetrics: Codable, Equatable, Sendable {
+    package var loss: Double?
+    package var accuracy: Double?
+    package var wallSeconds: Double?
 
-    public init(loss: Double? = nil, accuracy: Double? = nil, wallSeconds: Double? = nil) {
+    package init(loss: Double? = nil, accuracy: Double? = nil, wallSeconds: Double? = nil) {
         self.loss = loss; self.accuracy = accuracy; self.wallSeconds = wallSeconds
     }
 }
 
 /// A file a run produced (checkpoint, report, probe stream…), relative to the runs directory.
-public struct Artifact: Codable, Equatable, Sendable {
-    public var kind: String
-    public var path: String
-    public init(kind: String, path: String) { self.kind = kind; self.path = path }
+package struct Artifact: Codable, Equatable, Sendable {
+    package var kind: String
+    package var path: String
+    package init(kind: String, path: String) { self.kind = kind; self.path = path }
 }
 
 /// One run as listed: identity, status, progress, final metrics and flattened config values.
-public struct RunSummary: Codable, Equatable, Sendable {
-    public var id: RunID
-    public var name: String
-    public var experiment: String?
-    public var status: RunStatus
-    public var tags: [String]
-    public var startedAt: Date
-    public var finishedAt: Date?
+package struct RunSummary: Codable, Equatable, Sendable {
+    package var id: RunID
+    package var name: String
+    package var experiment: String?
+    package var status: RunStatus
+    package var tags: [String]
+    package var startedAt: Date
+    package var finishedAt: Date?
     /// Steps recorded so far (highest step + 1).
-    public var steps: Int
-    public var final: FinalMetrics
+    package var steps: Int
+    package var final: FinalMetrics
     /// Why the run failed or stopped, if it said.
-    public var message: String?
+    package var message: String?
     /// Top-level config keys and their values as text (numbers in Swift's shortest form,
     /// booleans as true/false; missing keys are absent).
-    public var config: [String: String]
-    public var configJSON: String
+    package var config: [String: String]
+    package var configJSON: String
 }
 
 /// One run with everything recorded about it.
-public struct RunDetail: Sendable {
-    public var summary: RunSummary
-    public var metrics: [MetricRow]
-    public var evals: [EvalRow]
-    public var verdicts: [Verdict]
-    public var artifacts: [Artifact]
+package struct RunDetail: Sendable {
+    package var summary: RunSummary
+    package var metrics: [MetricRow]
+    package var evals: [EvalRow]
+    package var verdicts: [Verdict]
+    package var artifacts: [Artifact]
     /// Rows of per-layer probe statistics and of through-time statistics.
-    public var probeRows: Int
-    public var timeProbeRows: Int
+    package var probeRows: Int
+    package var timeProbeRows: Int
 }
 
 /// Which runs to list; every condition given must hold.
-public struct RunFilter: Sendable {
-    public var experiment: String?
-    public var status: RunStatus?
+package struct RunFilter: Sendable {
+    package var experiment: String?
+    package var status: RunStatus?
     /// Config conditions `key = value`; numbers compare by value (`lr=1e-3` matches 0.001).
-    public var config: [(key: String, value: String)]
+    package var config: [(key: String, value: String)]
     /// Case-insensitive substring of the run's name.
-    public var nameContains: String?
-    public var tag: String?
+    package var nameContains: String?
+    package var tag: String?
     /// At most this many runs, newest first (nil: all).
-    public var limit: Int?
+    package var limit: Int?
 
-    public init(experiment: String? = nil, status: RunStatus? = nil, config: [(key: String, value: String)] = [],
+    package init(experiment: String? = nil, status: RunStatus? = nil, config: [(key: String, value: String)] = [],
                 nameContains: String? = nil, tag: String? = nil, limit: Int? = nil) {
         self.experiment = experiment; self.status = status; self.config = config
         self.nameContains = nameContains; self.tag = tag; self.limit = limit
     }
 
     /// Parses `key=value` (e.g. `activation=relu`).
-    public static func condition(_ s: String) throws -> (key: String, value: String) {
+    package static func condition(_ s: String) throws -> (key: String, value: String) {
         guard let eq = s.firstIndex(of: "="), eq != s.startIndex else {
             throw GradLabError.invalid("filter '\(s)' must be key=value, e.g. activation=relu")
         }
@@ -147,15 +147,15 @@ public struct RunFilter: Sendable {
 
 /// Runs side by side: their summaries (in the order asked) and the config keys whose values
 /// are not the same in all of them, with each run's value (nil: key absent).
-public struct RunComparison: Sendable {
-    public var runs: [RunSummary]
-    public var differing: [(key: String, values: [String?])]
+package struct RunComparison: Sendable {
+    package var runs: [RunSummary]
+    package var differing: [(key: String, values: [String?])]
 }
 
 /// Where runs are recorded. The SQLite store is one implementation; a server database could be
 /// another. Writes may come from several processes at once (parallel sweep workers); each call
 /// is atomic. Calls naming a run that does not exist throw `GradLabError`.
-public protocol RunStore: AnyObject {
+package protocol RunStore: AnyObject {
     /// Starts a run (status `running`) and returns its id.
     func createRun(_ run: NewRun) throws -> RunID
     /// Appends training-step metrics; a step recorded again replaces the earlier row.
@@ -176,15 +176,15 @@ public protocol RunStore: AnyObject {
 }
 
 extension RunStore {
-    public func appendMetrics(_ run: RunID, steps: [StepRecord]) throws { try appendMetrics(run, steps.map(MetricRow.init)) }
-    public func appendEvals(_ run: RunID, evals: [EvalRecord]) throws { try appendEvals(run, evals.map(EvalRow.init)) }
-    public func finishRun(_ run: RunID, status: RunStatus, final: FinalMetrics) throws {
+    package func appendMetrics(_ run: RunID, steps: [StepRecord]) throws { try appendMetrics(run, steps.map(MetricRow.init)) }
+    package func appendEvals(_ run: RunID, evals: [EvalRecord]) throws { try appendEvals(run, evals.map(EvalRow.init)) }
+    package func finishRun(_ run: RunID, status: RunStatus, final: FinalMetrics) throws {
         try finishRun(run, status: status, final: final, message: nil)
     }
-    public func listRuns() throws -> [RunSummary] { try listRuns(RunFilter()) }
+    package func listRuns() throws -> [RunSummary] { try listRuns(RunFilter()) }
 
     /// Compares from the runs' summaries; stores may override with a single query.
-    public func compare(_ ids: [RunID]) throws -> RunComparison {
+    package func compare(_ ids: [RunID]) throws -> RunComparison {
         guard ids.count >= 2 else { throw GradLabError.invalid("compare needs at least two run ids, got \(ids.count)") }
         return RunComparison.of(try ids.map { try run($0).summary })
     }
@@ -192,7 +192,7 @@ extension RunStore {
 
 extension RunComparison {
     /// Side by side: every key present in some run whose value is not the same in all of them.
-    public static func of(_ runs: [RunSummary]) -> RunComparison {
+    package static func of(_ runs: [RunSummary]) -> RunComparison {
         let keys = Set(runs.flatMap(\.config.keys)).sorted()
         let differing = keys.compactMap { key -> (key: String, values: [String?])? in
             let values = runs.map { $0.config[key] }

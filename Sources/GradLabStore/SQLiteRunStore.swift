@@ -15,16 +15,16 @@ import Darwin
 /// writer that finds the database locked waits up to `busyTimeout` instead of failing. Opening
 /// (WAL set-up and schema migration) is serialized across processes by a lock file beside the
 /// database, so two workers starting at once cannot both try to create the schema.
-public final class SQLiteRunStore: RunStore {
-    public static let fileName = "runs.sqlite"
+package final class SQLiteRunStore: RunStore {
+    package static let fileName = "runs.sqlite"
     /// The database file.
-    public let path: String
+    package let path: String
     /// The connection pool, for queries the protocol does not cover.
-    public let pool: DatabasePool
+    package let pool: DatabasePool
 
     /// Opens (or, with `create`, creates) `directory/runs.sqlite`.
     /// - Parameter busyTimeout: how long a write waits for another process's write to finish.
-    public init(directory: String = "runs", create: Bool = true, busyTimeout: TimeInterval = 60) throws {
+    package init(directory: String = "runs", create: Bool = true, busyTimeout: TimeInterval = 60) throws {
         let path = (directory as NSString).appendingPathComponent(Self.fileName)
         self.path = path
         let fm = FileManager.default
@@ -50,13 +50,13 @@ public final class SQLiteRunStore: RunStore {
     }
 
     /// `PRAGMA integrity_check`: "ok", or what is wrong.
-    public func integrityCheck() throws -> String {
+    package func integrityCheck() throws -> String {
         try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
     }
 
     // MARK: Writes (each one transaction)
 
-    public func createRun(_ run: NewRun) throws -> RunID {
+    package func createRun(_ run: NewRun) throws -> RunID {
         let entries = try ConfigValues.flatten(run.configJSON)
         let tags = Array(Set(run.tags)).sorted()
         return try pool.write { db in
@@ -71,7 +71,7 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func appendMetrics(_ run: RunID, _ rows: [MetricRow]) throws {
+    package func appendMetrics(_ run: RunID, _ rows: [MetricRow]) throws {
         guard !rows.isEmpty else { return }
         try pool.write { db in
             try Self.requireRun(db, run)
@@ -85,7 +85,7 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func appendEvals(_ run: RunID, _ rows: [EvalRow]) throws {
+    package func appendEvals(_ run: RunID, _ rows: [EvalRow]) throws {
         guard !rows.isEmpty else { return }
         try pool.write { db in
             try Self.requireRun(db, run)
@@ -94,7 +94,7 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func appendProbe(_ run: RunID, _ steps: [ProbeStep]) throws {
+    package func appendProbe(_ run: RunID, _ steps: [ProbeStep]) throws {
         guard !steps.isEmpty else { return }
         try pool.write { db in
             try Self.requireRun(db, run)
@@ -121,7 +121,7 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func recordVerdicts(_ run: RunID, _ verdicts: [Verdict]) throws {
+    package func recordVerdicts(_ run: RunID, _ verdicts: [Verdict]) throws {
         guard !verdicts.isEmpty else { return }
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
         let json = try verdicts.map { String(decoding: try enc.encode($0), as: UTF8.self) }
@@ -137,7 +137,7 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func recordArtifact(_ run: RunID, _ artifact: Artifact) throws {
+    package func recordArtifact(_ run: RunID, _ artifact: Artifact) throws {
         try pool.write { db in
             try Self.requireRun(db, run)
             try db.execute(sql: "INSERT INTO artifacts (run_id, kind, path, created_at) VALUES (?, ?, ?, ?)",
@@ -145,7 +145,7 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func finishRun(_ run: RunID, status: RunStatus, final: FinalMetrics, message: String?) throws {
+    package func finishRun(_ run: RunID, status: RunStatus, final: FinalMetrics, message: String?) throws {
         guard status != .running else { throw GradLabError.invalid("a run finishes as finished, failed or stopped, not running") }
         try pool.write { db in
             try Self.requireRun(db, run)
@@ -157,7 +157,7 @@ public final class SQLiteRunStore: RunStore {
 
     // MARK: Reads
 
-    public func listRuns(_ filter: RunFilter) throws -> [RunSummary] {
+    package func listRuns(_ filter: RunFilter) throws -> [RunSummary] {
         try pool.read { db in
             var sql = "SELECT * FROM runs r WHERE 1", args: [(any DatabaseValueConvertible)?] = []
             if let e = filter.experiment { sql += " AND r.experiment = ?"; args.append(e) }
@@ -177,7 +177,7 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func run(_ id: RunID) throws -> RunDetail {
+    package func run(_ id: RunID) throws -> RunDetail {
         try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
                 throw Self.noRun(id)
@@ -203,7 +203,7 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func compare(_ ids: [RunID]) throws -> RunComparison {
+    package func compare(_ ids: [RunID]) throws -> RunComparison {
         guard ids.count >= 2 else { throw GradLabError.invalid("compare needs at least two run ids, got \(ids.count)") }
         let rows = try pool.read { db in
             try ids.map { id in

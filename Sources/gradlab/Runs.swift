@@ -15,7 +15,7 @@ struct Runs: ParsableCommand {
           gradlab runs show 12
           gradlab runs compare 12 13 14
         """,
-        subcommands: [ListRuns.self, ShowRun.self, CompareRuns.self, StressWrite.self],
+        subcommands: [ListRuns.self, ShowRun.self, CompareRuns.self],
         defaultSubcommand: ListRuns.self)
 }
 
@@ -108,35 +108,6 @@ struct CompareRuns: ParsableCommand {
         rows.append([c.differing.isEmpty ? "config: identical" : "config that differs:"] + c.runs.map { _ in "" })
         for (key, values) in c.differing { rows.append(["  " + key] + values.map { $0 ?? "—" }) }
         print(RunsFormat.table(rows, rightAligned: []))
-    }
-}
-
-/// Hidden: writes `runs` runs of `steps` metric rows each, in many small transactions, as a
-/// parallel sweep worker would — for testing concurrent writers from separate processes.
-struct StressWrite: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stress-write", abstract: "Write many runs concurrently (testing).",
-                                                    shouldDisplay: false)
-
-    @Option(help: "Runs directory (created if needed).") var dir = "runs"
-    @Option(help: "Writer name: runs are named WRITER-i and tagged WRITER.") var writer: String
-    @Option(help: "Runs to write.") var runs = 20
-    @Option(help: "Metric rows per run.") var steps = 100
-    @Option(help: "Rows per transaction.") var batch = 10
-
-    func run() throws {
-        guard runs >= 1, steps >= 1, batch >= 1 else { throw GradLabError.invalid("runs, steps and batch must be ≥ 1") }
-        let store = try SQLiteRunStore(directory: dir)
-        for i in 0..<runs {
-            let id = try store.createRun(NewRun(name: "\(writer)-\(i)", experiment: "stress",
-                                                configJSON: "{\"writer\": \"\(writer)\", \"index\": \(i), \"lr\": 0.001}", tags: [writer]))
-            for start in stride(from: 0, to: steps, by: batch) {
-                try store.appendMetrics(id, (start..<min(start + batch, steps)).map {
-                    MetricRow(step: $0, loss: 1 / Double($0 + 1), accuracy: nil, gradNorm: Double(i), learningRate: 0.001)
-                })
-            }
-            try store.recordArtifact(id, Artifact(kind: "note", path: "\(writer)/\(i).txt"))
-            try store.finishRun(id, status: .finished, final: FinalMetrics(loss: 1 / Double(steps), wallSeconds: 0))
-        }
     }
 }
 

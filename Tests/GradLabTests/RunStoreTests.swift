@@ -182,12 +182,13 @@ final class RunStoreTests: XCTestCase {
     /// parallel sweep workers would) while this process reads: the database stays intact and
     /// every row of both writers is there exactly once.
     func testConcurrentWriterProcesses() throws {
-        guard FileManager.default.fileExists(atPath: binary.path) else { throw XCTSkip("gradlab executable not built") }
+        let writer = binary.deletingLastPathComponent().appendingPathComponent("gradlab-store-writer")
+        guard FileManager.default.fileExists(atPath: writer.path) else { throw XCTSkip("gradlab-store-writer not built") }
         let writers = ["alpha", "beta"]
         let processes = try writers.map { w -> (Process, Pipe) in
             let p = Process(), err = Pipe()
-            p.executableURL = binary
-            p.arguments = ["runs", "stress-write", "--dir", dir, "--writer", w, "--runs", "30", "--steps", "200", "--batch", "10"]
+            p.executableURL = writer
+            p.arguments = [dir, w, "30", "200", "10"]
             p.standardError = err
             try p.run()
             return (p, err)

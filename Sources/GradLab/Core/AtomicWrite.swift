@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes `data` to `path` atomically: into a temporary file in the same directory, flushed to
 /// disk, then renamed over the target. A crash leaves either the old file or the new one whole.
-public func atomicWrite(_ data: Data, to path: String) throws {
+package func atomicWrite(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let dir = url.deletingLastPathComponent()
     do {

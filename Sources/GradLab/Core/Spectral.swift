@@ -19,7 +19,7 @@ public enum Spectral {
         guard normalize() else { return 0 }
         var k = 1.0, previous = logScale
         // Large matrices square in Float on the fast GEMM (the probe measures recurrent weights
-        // while training; 12 squarings of 128×128 in plain Double loops took ~50 ms, here ~1 ms).
+        // while training, so this must cost little next to a step).
         // The scale lives in `logScale`, so single precision only limits ρ to ~6 digits.
         let fast = n >= 32
         for _ in 0..<squarings {

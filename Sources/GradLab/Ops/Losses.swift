@@ -119,9 +119,3 @@ public func accuracy<S: Scalar>(logits: Tensor<S>, labels: [Int]) -> Double {
     let idx = logits.max(axis: 1).indices
     return Double(zip(idx, labels).filter { $0 == $1 }.count) / Double(labels.count)
 }
-
-/// Fraction of predictions on the right side of 0.5 (probabilities) for binary targets.
-public func binaryAccuracy<S: Scalar>(probabilities: Tensor<S>, targets: Tensor<S>) -> Double {
-    guard probabilities.count > 0 else { return .nan }
-    return Double(zip(probabilities.scalars, targets.scalars).filter { ($0 >= 0.5) == ($1 >= 0.5) }.count) / Double(probabilities.count)
-}

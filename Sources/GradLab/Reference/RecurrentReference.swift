@@ -2,7 +2,7 @@
 /// exactly the cell equations of `RecurrentCell`. It is the test oracle for the fused
 /// `Var.recurrence` (same shapes, parameters and truncation rule) and far slower.
 extension Var {
-    public func referenceRecurrence(_ cell: RecurrentCell, weightIH: Var, weightHH: Var, biasIH: Var, biasHH: Var,
+    package func referenceRecurrence(_ cell: RecurrentCell, weightIH: Var, weightHH: Var, biasIH: Var, biasHH: Var,
                                     truncation: Int? = nil) -> Var {
         let (B, T, I) = (shape[0], shape[1], shape[2]), H = weightHH.shape[1]
         var h = tape.constant(Tensor(zeros: [B, H])), c = h

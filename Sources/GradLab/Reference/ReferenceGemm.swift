@@ -1,7 +1,7 @@
 /// Readable matrix multiply: C[m×n] = α·op(A)·op(B) + β·C, row-major. The test oracle for the
 /// packed kernel and the Double path used by gradient checks. Loops i, p, j so the inner loop
 /// walks rows of B and C contiguously when B is not transposed.
-public func referenceGemm<S: Scalar>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+package func referenceGemm<S: Scalar>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                                      alpha: S, a: UnsafePointer<S>, lda: Int,
                                      b: UnsafePointer<S>, ldb: Int,
                                      beta: S, c: UnsafeMutablePointer<S>, ldc: Int) {

@@ -2,7 +2,7 @@ import Foundation
 
 /// A type a run-config key can hold: how it reads a `JSONValue` and writes one back, and what a
 /// person should write ("an integer", "one of: …") when a value is refused.
-public protocol ConfigValue {
+package protocol ConfigValue {
     static var expected: String { get }
     /// The value, or nil when `json` is the wrong type or not an allowed name.
     init?(json: JSONValue)
@@ -10,51 +10,51 @@ public protocol ConfigValue {
 }
 
 extension Int: ConfigValue {
-    public static var expected: String { "an integer" }
-    public init?(json: JSONValue) {
+    package static var expected: String { "an integer" }
+    package init?(json: JSONValue) {
         switch json {
         case .integer(let i): self = i
         case .number(let d) where d == d.rounded() && abs(d) < 1e15: self = Int(d)
         default: return nil
         }
     }
-    public var json: JSONValue { .integer(self) }
+    package var json: JSONValue { .integer(self) }
 }
 
 extension UInt64: ConfigValue {
-    public static var expected: String { "a non-negative integer" }
-    public init?(json: JSONValue) {
+    package static var expected: String { "a non-negative integer" }
+    package init?(json: JSONValue) {
         guard let i = Int(json: json), i >= 0 else { return nil }
         self = UInt64(i)
     }
-    public var json: JSONValue { .integer(Int(truncatingIfNeeded: self)) }
+    package var json: JSONValue { .integer(Int(truncatingIfNeeded: self)) }
 }
 
 extension Double: ConfigValue {
-    public static var expected: String { "a number" }
-    public init?(json: JSONValue) {
+    package static var expected: String { "a number" }
+    package init?(json: JSONValue) {
         guard let d = json.double else { return nil }
         self = d
     }
-    public var json: JSONValue { .number(self) }
+    package var json: JSONValue { .number(self) }
 }
 
 extension Bool: ConfigValue {
-    public static var expected: String { "true or false" }
-    public init?(json: JSONValue) {
+    package static var expected: String { "true or false" }
+    package init?(json: JSONValue) {
         guard case .bool(let b) = json else { return nil }
         self = b
     }
-    public var json: JSONValue { .bool(self) }
+    package var json: JSONValue { .bool(self) }
 }
 
 extension ConfigValue where Self: RunChoice {
-    public static var expected: String { "allowed: \(names.joined(separator: ", "))" }
-    public init?(json: JSONValue) {
+    package static var expected: String { "allowed: \(names.joined(separator: ", "))" }
+    package init?(json: JSONValue) {
         guard case .string(let s) = json, let v = Self(name: s) else { return nil }
         self = v
     }
-    public var json: JSONValue { .string(rawValue) }
+    package var json: JSONValue { .string(rawValue) }
 }
 
 extension ActivationKind: ConfigValue {}
@@ -66,35 +66,35 @@ extension ScheduleKind: ConfigValue {}
 extension RecurrentInitKind: ConfigValue {}
 
 extension DataSource: ConfigValue {
-    public static var expected: String { "allowed: \(names.joined(separator: ", "))" }
-    public init?(json: JSONValue) {
+    package static var expected: String { "allowed: \(names.joined(separator: ", "))" }
+    package init?(json: JSONValue) {
         guard case .string(let s) = json, let v = DataSource(name: s) else { return nil }
         self = v
     }
-    public var json: JSONValue { .string(description) }
+    package var json: JSONValue { .string(description) }
 }
 
 extension BranchScaleSetting: ConfigValue {
-    public static var expected: String { "allowed: \(names.joined(separator: ", "))" }
-    public init?(json: JSONValue) {
+    package static var expected: String { "allowed: \(names.joined(separator: ", "))" }
+    package init?(json: JSONValue) {
         switch json {
         case .string(let s): guard let v = BranchScaleSetting(name: s) else { return nil }; self = v
         case .number, .integer: self = .value(json.double!)
         default: return nil
         }
     }
-    public var json: JSONValue { if case .value(let a) = self { return .number(a) } else { return .string(description) } }
+    package var json: JSONValue { if case .value(let a) = self { return .number(a) } else { return .string(description) } }
 }
 
 /// Optional keys: absent (or null) means "not set".
 extension Optional: ConfigValue where Wrapped: ConfigValue {
-    public static var expected: String { Wrapped.expected }
-    public init?(json: JSONValue) {
+    package static var expected: String { Wrapped.expected }
+    package init?(json: JSONValue) {
         if json == .null { self = .none; return }
         guard let w = Wrapped(json: json) else { return nil }
         self = .some(w)
     }
-    public var json: JSONValue { self?.json ?? .null }
+    package var json: JSONValue { self?.json ?? .null }
 }
 
 /// One key of `RunConfig`: its name (the spelling of config files, YAML and flags), help text,

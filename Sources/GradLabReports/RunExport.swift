@@ -10,12 +10,12 @@ import GradLabDiagnostics
 /// value (no accuracy, no gain) is an empty field. JSON Lines (jsonlines.org): one object per row
 /// with the same keys, a missing value is `null`. In both, non-finite numbers are spelled `NaN`,
 /// `Infinity`, `-Infinity` (as Python's `json` and pandas read them). Files are written atomically.
-public enum RunExport {
-    public enum Format: String, Sendable {
+package enum RunExport {
+    package enum Format: String, Sendable {
         case csv, jsonLines
 
         /// From the file extension: `.csv`, or `.jsonl`/`.ndjson`.
-        public init(path: String) throws {
+        package init(path: String) throws {
             switch URL(fileURLWithPath: path).pathExtension.lowercased() {
             case "csv": self = .csv
             case "jsonl", "ndjson": self = .jsonLines
@@ -25,15 +25,15 @@ public enum RunExport {
     }
 
     /// A cell: numbers keep full precision (shortest form that reads back exactly).
-    public enum Field: Equatable, Sendable {
+    package enum Field: Equatable, Sendable {
         case int(Int), double(Double), string(String), missing
     }
 
-    public struct Table: Sendable {
-        public var columns: [String]
-        public var rows: [[Field]]
+    package struct Table: Sendable {
+        package var columns: [String]
+        package var rows: [[Field]]
 
-        public func text(_ format: Format) -> String {
+        package func text(_ format: Format) -> String {
             switch format {
             case .csv:
                 return ([columns.map(RunExport.csvQuoted)] + rows.map { $0.map(RunExport.csvText) }).map { $0.joined(separator: ",") + "\n" }.joined()
@@ -45,13 +45,13 @@ public enum RunExport {
         }
     }
 
-    public static func metrics(_ steps: [StepRecord]) -> Table {
+    package static func metrics(_ steps: [StepRecord]) -> Table {
         Table(columns: ["step", "epoch", "loss", "accuracy", "grad_norm", "learning_rate"],
               rows: steps.map { [.int($0.step), .int($0.epoch), .double($0.loss), $0.accuracy.map(Field.double) ?? .missing,
                                  .double($0.gradNorm), .double($0.learningRate)] })
     }
 
-    public static func probe(_ steps: [ProbeStep]) -> Table {
+    package static func probe(_ steps: [ProbeStep]) -> Table {
         let columns: [(String, (LayerStats) -> Field)] = [
             ("step", { .int($0.step) }), ("layer", { .int($0.layer) }), ("name", { .string($0.name) }),
             ("activation", { $0.activation.map(Field.string) ?? .missing }),
@@ -75,12 +75,12 @@ public enum RunExport {
     }
 
     /// Writes the step metrics to `path` as CSV or JSON Lines (default: from the extension).
-    public static func writeMetrics(_ steps: [StepRecord], to path: String, format: Format? = nil) throws {
+    package static func writeMetrics(_ steps: [StepRecord], to path: String, format: Format? = nil) throws {
         try atomicWrite(Data(metrics(steps).text(format ?? Format(path: path)).utf8), to: path)
     }
 
     /// Writes the probe's per-layer statistics to `path` as CSV or JSON Lines.
-    public static func writeProbe(_ steps: [ProbeStep], to path: String, format: Format? = nil) throws {
+    package static func writeProbe(_ steps: [ProbeStep], to path: String, format: Format? = nil) throws {
         try atomicWrite(Data(probe(steps).text(format ?? Format(path: path)).utf8), to: path)
     }
 
