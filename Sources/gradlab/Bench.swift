@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GradLab
+import GradLabKit
 
 /// `gradlab bench`: the peer workloads of the shared bench-peers suite, with the same definitions,
 /// so GradLab and PyTorch/JAX/NumPy can be run side by side in one session. Each workload and
@@ -74,37 +75,3 @@ struct Bench: ParsableCommand {
         return String(data: data, encoding: .utf8) ?? ""
     }
 }
-
-struct BenchResult {
-    var fields: [String: Any]
-    init(_ f: [String: Any]) { fields = f }
-    init?(jsonLine: String) {
-        guard let o = try? JSONSerialization.jsonObject(with: Data(jsonLine.utf8)) as? [String: Any] else { return nil }
-        fields = o
-    }
-    var jsonLine: String {
-        String(data: try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), encoding: .utf8)!
-    }
-    var tableRow: String {
-        let w = (fields["workload"] as? String ?? "?").padding(toLength: 24, withPad: " ", startingAt: 0)
-        let t = fields["threads"] as? Int ?? 0
-        let rss = String(format: "peak RSS %5.1f MB", fields["peak_rss_mb"] as? Double ?? 0)
-        if let o = fields["overhead_pct"] as? Double {
-            return "\(w) \(t)T  \(String(format: "plain %6.2f ms/step, with probe %6.2f ms/step: overhead %+.1f%% (paired %+.1f%%; probe's own time %.3f ms = %.1f%%)", fields["plain_ms_per_step"] as? Double ?? 0, fields["probed_ms_per_step"] as? Double ?? 0, o, fields["overhead_paired_pct"] as? Double ?? o, fields["probe_alone_ms"] as? Double ?? 0, fields["probe_alone_pct"] as? Double ?? 0))  \(rss)"
-        }
-        if let g = fields["gflops"] as? Double {
-            return "\(w) \(t)T  \(String(format: "%7.1f GFLOP/s  %8.3f ms/call", g, fields["ms_per_step"] as? Double ?? 0))  \(rss)"
-        }
-        return "\(w) \(t)T  \(String(format: "%7.2f ms/step  %7.1f steps/s  %6.1f GFLOP/s", fields["ms_per_step"] as? Double ?? 0, fields["steps_per_s"] as? Double ?? 0, fields["achieved_gflops"] as? Double ?? 0))  \(rss)"
-    }
-}
-
-/// Peak resident set (VmHWM) of this process in MB.
-func peakRSSMB() -> Double {
-    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-    return kb / 1024
-}
-
-func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

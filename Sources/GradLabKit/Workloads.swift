@@ -3,12 +3,12 @@ import GradLab
 import GradLabDiagnostics
 
 /// The peer workloads (see the shared bench-peers README for their exact definitions).
-enum BenchWorkload: String, CaseIterable {
+package enum BenchWorkload: String, CaseIterable {
     case w1 = "mlp-tanh-20x256", w2 = "mlp-relu-100x64", w3 = "lstm-128-T100", w3p = "w3-probe-paired", w4 = "w4-vs-w1-paired", w5 = "gemm"
 
     static let aliases: [String: BenchWorkload] = ["W1": .w1, "W2": .w2, "W3": .w3, "W3P": .w3p, "W4": .w4, "W4AB": .w4, "W5": .w5]
 
-    static func parse(_ list: String) throws -> [BenchWorkload] {
+    package static func parse(_ list: String) throws -> [BenchWorkload] {
         if list == "all" { return allCases }
         return try list.split(separator: ",").map { s in
             let s = String(s)
@@ -19,7 +19,7 @@ enum BenchWorkload: String, CaseIterable {
         }
     }
 
-    func run(threads: Int, steps: Int?, sizes: [GemmShape]) throws -> [BenchResult] {
+    package func run(threads: Int, steps: Int?, sizes: [GemmShape]) throws -> [BenchResult] {
         switch self {
         case .w1: return [mlp(threads: threads, width: 256, depth: 20, batch: 128, activation: .tanh, steps: steps ?? 200, flops: 0.967e9)]
         case .w2: return [mlp(threads: threads, width: 64, depth: 100, batch: 64, activation: .relu, steps: steps ?? 200, flops: 0.157e9)]
@@ -179,10 +179,10 @@ enum BenchWorkload: String, CaseIterable {
 }
 
 /// One W5 product: square n (the peer's `gemm-n<n>`) or m×n×k with op(A)/op(B) transposed or not.
-struct GemmShape {
-    let m: Int, n: Int, k: Int, transA: Bool, transB: Bool
+package struct GemmShape {
+    package let m: Int, n: Int, k: Int, transA: Bool, transB: Bool
 
-    init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         let dims = parts[0].split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
         let ops = parts.count > 1 ? parts[1].uppercased() : "NN"
@@ -195,6 +195,40 @@ struct GemmShape {
         transA = ops.first == "T"; transB = ops.last == "T"
     }
 
-    var isSquare: Bool { m == n && n == k && !transA && !transB }
-    var name: String { isSquare ? "gemm-n\(n)" : "gemm-\(m)x\(n)x\(k)-\(transA ? "T" : "N")\(transB ? "T" : "N")" }
+    package var isSquare: Bool { m == n && n == k && !transA && !transB }
+    package var name: String { isSquare ? "gemm-n\(n)" : "gemm-\(m)x\(n)x\(k)-\(transA ? "T" : "N")\(transB ? "T" : "N")" }
 }
+
+package struct BenchResult {
+    package var fields: [String: Any]
+    package init(_ f: [String: Any]) { fields = f }
+    package init?(jsonLine: String) {
+        guard let o = try? JSONSerialization.jsonObject(with: Data(jsonLine.utf8)) as? [String: Any] else { return nil }
+        fields = o
+    }
+    package var jsonLine: String {
+        String(data: try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), encoding: .utf8)!
+    }
+    package var tableRow: String {
+        let w = (fields["workload"] as? String ?? "?").padding(toLength: 24, withPad: " ", startingAt: 0)
+        let t = fields["threads"] as? Int ?? 0
+        let rss = String(format: "peak RSS %5.1f MB", fields["peak_rss_mb"] as? Double ?? 0)
+        if let o = fields["overhead_pct"] as? Double {
+            return "\(w) \(t)T  \(String(format: "plain %6.2f ms/step, with probe %6.2f ms/step: overhead %+.1f%% (paired %+.1f%%; probe's own time %.3f ms = %.1f%%)", fields["plain_ms_per_step"] as? Double ?? 0, fields["probed_ms_per_step"] as? Double ?? 0, o, fields["overhead_paired_pct"] as? Double ?? o, fields["probe_alone_ms"] as? Double ?? 0, fields["probe_alone_pct"] as? Double ?? 0))  \(rss)"
+        }
+        if let g = fields["gflops"] as? Double {
+            return "\(w) \(t)T  \(String(format: "%7.1f GFLOP/s  %8.3f ms/call", g, fields["ms_per_step"] as? Double ?? 0))  \(rss)"
+        }
+        return "\(w) \(t)T  \(String(format: "%7.2f ms/step  %7.1f steps/s  %6.1f GFLOP/s", fields["ms_per_step"] as? Double ?? 0, fields["steps_per_s"] as? Double ?? 0, fields["achieved_gflops"] as? Double ?? 0))  \(rss)"
+    }
+}
+
+/// Peak resident set (VmHWM) of this process in MB.
+package func peakRSSMB() -> Double {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb / 1024
+}
+
+package func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
