@@ -9,6 +9,10 @@ public struct RepairCandidate: Sendable {
     /// is needed when they suffice.
     public var inRun: Bool = false
     public var edit: @Sendable (inout RunConfig) -> Void
+
+    public init(name: String, rationale: String, inRun: Bool = false, edit: @escaping @Sendable (inout RunConfig) -> Void) {
+        self.name = name; self.rationale = rationale; self.inRun = inRun; self.edit = edit
+    }
 }
 
 /// What one candidate did in its short trial run.
@@ -63,131 +67,35 @@ public struct RepairResult: Sendable {
 /// points elsewhere: problems that appear only during training (not predicted at step 0) point
 /// at the learning rate first; recurrent explosions at norm clipping first.
 public enum Repair {
-    /// Verdict kinds ranked by urgency: the highest present is repaired.
-    /// Dead units come before vanishing: they zero the gradient themselves.
-    public static let priority: [Verdict.Kind] = [.nonFinite, .lossBlowUp, .exploding, .deadReLU, .vanishing, .saturation,
-                                                   .poorInit, .unchanged, .oscillation, .updateRatio, .slowConvergence, .notDecreasing]
+    /// Verdict kinds ranked by urgency (their owning rules' `DiagnosisRule.priority`): the
+    /// highest present is repaired. Dead units come before vanishing: they zero the gradient themselves.
+    public static let priority: [Verdict.Kind] = ranked(Diagnosis.rules)
 
-    /// Kinds that count as the same problem (removing one but showing another is no repair).
-    static func family(_ kind: Verdict.Kind) -> Set<Verdict.Kind> {
-        switch kind {
-        case .nonFinite, .lossBlowUp, .exploding: return [.nonFinite, .lossBlowUp, .exploding]
-        case .poorInit, .unchanged: return [.poorInit, .unchanged]
-        case .notDecreasing, .updateRatio, .slowConvergence: return [.notDecreasing, .updateRatio, .unchanged, .slowConvergence]
-        default: return [kind]
-        }
+    /// The kinds of `rules`, each once, by their owner's priority (ties in rule order).
+    static func ranked(_ rules: [any DiagnosisRule]) -> [Verdict.Kind] {
+        var seen = Set<Verdict.Kind>()
+        let owners = rules.filter { seen.insert($0.kind).inserted }
+        return owners.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }.map(\.element.kind)
     }
 
-    /// The problem to repair: the most urgent verdict.
-    public static func primary(_ verdicts: [Verdict]) -> Verdict? {
-        verdicts.min { (priority.firstIndex(of: $0.kind) ?? priority.count) < (priority.firstIndex(of: $1.kind) ?? priority.count) }
+    /// Kinds that count as the same problem (removing one but showing another is no repair):
+    /// the owning rule's `family`.
+    static func family(_ kind: Verdict.Kind, rules: [any DiagnosisRule] = Diagnosis.rules) -> Set<Verdict.Kind> {
+        Diagnosis.owner(of: kind, in: rules)?.family ?? [kind]
     }
 
-    /// The candidates for `problem` in `config`, most promising first; those that would not
-    /// change the config are dropped.
-    public static func ladder(for problem: Verdict, config: RunConfig, predicted: Bool? = nil) -> [RepairCandidate] {
+    /// The problem to repair: the most urgent verdict (a kind no rule owns comes last).
+    public static func primary(_ verdicts: [Verdict], rules: [any DiagnosisRule] = Diagnosis.rules) -> Verdict? {
+        func rank(_ kind: Verdict.Kind) -> Int { Diagnosis.owner(of: kind, in: rules)?.priority ?? Int.max }
+        return verdicts.min { rank($0.kind) < rank($1.kind) }
+    }
+
+    /// The candidates for `problem` in `config`, most promising first: those of the rule that
+    /// owns its kind (`DiagnosisRule.candidates`); those that would not change the config are dropped.
+    public static func ladder(for problem: Verdict, config: RunConfig, predicted: Bool? = nil,
+                              rules: [any DiagnosisRule] = Diagnosis.rules) -> [RepairCandidate] {
         let predicted = predicted ?? problem.predicted
-        let act = config.activation.rawValue
-        let matchedInit = InitKind.matched(to: config.activation)
-        let initFix = matchedInit.map { i in
-            RepairCandidate(name: "init \(i.rawValue) for \(act)", rationale: "an initialization matched to \(act) keeps each layer's gain near 1 (He et al. 2015; Schoenholz et al. 2017)") {
-                $0.initializer = i; $0.sigmaB2 = i == .edgeOfChaos ? Swift.max($0.sigmaB2, 0.05) : $0.sigmaB2; $0.biasInit = nil
-            }
-        }
-        let selu = RepairCandidate(name: "SELU + LeCun normal", rationale: "self-normalizing units keep activations and gradients at unit scale (Klambauer et al. 2017)") {
-            $0.activation = .selu; $0.initializer = .lecunNormal; $0.biasInit = nil
-        }
-        let relu = RepairCandidate(name: "ReLU + He normal", rationale: "ReLU passes the gradient unchanged where active and He init keeps its size (He et al. 2015)") {
-            $0.activation = .relu; $0.initializer = .heNormal; $0.biasInit = nil
-        }
-        let batchNorm = RepairCandidate(name: "batch normalization", rationale: "normalizing each layer's pre-activations resets the scale the gradient sees (Ioffe & Szegedy 2015)") {
-            $0.normalization = .batch
-        }
-        let residual = RepairCandidate(name: "residual blocks, branches scaled 1/√L", rationale: "identity shortcuts give the gradient a path with factor 1 around every block; scaled branches keep the forward signal bounded (He et al. 2016; Hanin & Rolnick 2018)") {
-            $0.model = .resmlp; $0.branchScale = .invSqrtDepth; $0.depth = Swift.max(1, $0.depth / 2)
-        }
-        let branchScale = RepairCandidate(name: "residual branches scaled 1/√L", rationale: "unscaled branches add their variance at every block, so the signal and the gradient grow with depth; scaling each branch by 1/√L keeps the sum bounded (Hanin & Rolnick 2018; De & Smith 2020)") {
-            $0.branchScale = .invSqrtDepth
-        }
-        let reluSlow = RepairCandidate(name: "ReLU + He normal, learning rate ÷10", rationale: "the activation swap, with smaller steps for a net whose gradients are no longer tiny") {
-            $0.activation = .relu; $0.initializer = .heNormal; $0.biasInit = nil; $0.lr /= 10
-        }
-        let lrDown = RepairCandidate(name: "learning rate ÷10", rationale: "smaller steps keep updates from overshooting") { $0.lr /= 10 }
-        let clipInRun = RepairCandidate(name: "clip-norm 1 + skip non-finite steps", rationale: "bounds every update and skips broken steps with learning-rate back-off, inside the running job (Pascanu et al. 2013; AMP's loss scaler)", inRun: true) {
-            $0.clipNorm = 1; $0.clipValue = nil; $0.skipNonfinite = true
-        }
-        let standardize = RepairCandidate(name: "standardize inputs", rationale: "zero-mean, unit-variance inputs keep first-layer pre-activations out of saturation and overflow") {
-            $0.standardize = true
-        }
-        let adam = RepairCandidate(name: "Adam, lr 1e-3", rationale: "per-parameter step sizes make progress when the gradient scale is wrong (the optimizer swap won most slow runs for AUTOTRAINER)") {
-            $0.optimizer = .adam; $0.lr = 1e-3
-        }
-        let lrUp = RepairCandidate(name: "learning rate ×10", rationale: "updates are too small to move the weights") { $0.lr *= 10 }
-        let lrDownFar = RepairCandidate(name: "learning rate ÷30", rationale: "a step well inside the stable range stops the bouncing") { $0.lr /= 30 }
-        let biggerBatch = RepairCandidate(name: "batch ×8 (at least 32)", rationale: "averaging more samples per step lowers the gradient noise that makes the loss bounce") {
-            $0.batch = Swift.max(32, $0.batch * 8)
-        }
-        let leaky = RepairCandidate(name: "leaky ReLU, zero bias", rationale: "a negative slope keeps dead units receiving gradient") {
-            $0.activation = .leakyRelu; $0.biasInit = nil; $0.initializer = .heNormal
-        }
-        let zeroBias = RepairCandidate(name: "zero bias, standardized inputs", rationale: "negative biases or shifted inputs switch ReLUs off for every sample") {
-            $0.biasInit = nil; $0.standardize = true
-        }
-
-        var out: [RepairCandidate]
-        if config.isRecurrent {
-            // Chrono-style forget bias ln T (Tallec & Ollivier 2018): f ≈ 1 − 1/T keeps ∏f over
-            // the sequence away from 0, so the gradient reaches the first steps from the start.
-            let chrono = Foundation.log(Double(Swift.max(config.seqLen, 3)))
-            let lstm = RepairCandidate(name: String(format: "LSTM, forget bias ln T = %.1f", chrono), rationale: "the cell state carries the gradient additively; a forget bias of ln T keeps it open over the whole sequence (Hochreiter & Schmidhuber 1997; Gers et al. 2000; Tallec & Ollivier 2018)") {
-                $0.model = .lstm; $0.forgetBias = chrono; $0.recurrentInit = .torchDefault; $0.recurrentScale = nil
-            }
-            let lstmAdam = RepairCandidate(name: String(format: "LSTM, forget bias %.1f, Adam 3e-3", chrono), rationale: "gating plus per-parameter step sizes: the combination that learns long-range tasks fastest") {
-                $0.model = .lstm; $0.forgetBias = chrono; $0.recurrentInit = .torchDefault; $0.recurrentScale = nil; $0.optimizer = .adam; $0.lr = 3e-3
-            }
-            let irnn = RepairCandidate(name: "IRNN (ReLU, identity recurrence)", rationale: "W_hh = I makes each step's Jacobian the identity on active units (Le et al. 2015)") {
-                $0.model = .rnnRelu; $0.recurrentInit = .identity; $0.recurrentScale = 1; $0.inputStd = 0.001
-            }
-            let ortho = RepairCandidate(name: "orthogonal recurrence", rationale: "all eigenvalues of W_hh on the unit circle: no decay or growth from the weights") {
-                $0.recurrentInit = .orthogonal; $0.recurrentScale = 1
-            }
-            let clip = RepairCandidate(name: "clip-norm 1", rationale: "norm clipping is the documented fix for recurrent explosions (Pascanu et al. 2013)", inRun: true) {
-                $0.clipNorm = 1; $0.clipValue = nil
-            }
-            let shrink = RepairCandidate(name: "orthogonal recurrence, radius 0.95", rationale: "a spectral radius just below 1 stops growth through time") {
-                $0.recurrentInit = .orthogonal; $0.recurrentScale = 0.95
-            }
-            let gru = RepairCandidate(name: "GRU", rationale: "the update gate interpolates h_t between h_{t−1} and a candidate, so the gradient has a path with factor near 1 at every step (Cho et al. 2014); it learned the adding task in the fewest steps here") {
-                $0.model = .gru; $0.forgetBias = nil; $0.recurrentInit = .torchDefault; $0.recurrentScale = nil
-            }
-            // An LSTM with a badly set forget gate is fixed at the gate first; other cells swap to a
-            // gated one.
-            let gated = config.model == .lstm ? [lstm, gru] : [gru, lstm]
-            out = family(problem.kind).contains(.exploding) ? [clip, shrink, lstm] : gated + [lstmAdam, ortho, irnn]
-        } else {
-            switch problem.kind {
-            case .vanishing:
-                out = [initFix, selu, relu, batchNorm, reluSlow, residual, adam].compactMap { $0 }
-            case .exploding, .nonFinite, .lossBlowUp:
-                // Predicted at step 0: the architecture/init is at fault; otherwise the optimizer.
-                let residualScale = config.model == .resmlp && config.branchScale == .one ? [branchScale] : []
-                let structural = residualScale + [initFix, selu, batchNorm].compactMap { $0 }
-                let inputs = config.inputScale != 1 || config.inputShift != 0 ? [standardize] : []
-                out = predicted ? inputs + structural + [lrDown, clipInRun] : inputs + [lrDown, clipInRun] + structural
-            case .deadReLU:
-                // Units that die during training were pushed there by too large a step.
-                let structural = [zeroBias, leaky, selu, batchNorm, initFix].compactMap { $0 }
-                out = predicted ? structural : [lrDown] + structural
-            case .saturation:
-                out = [standardize, initFix, relu, batchNorm].compactMap { $0 }
-            case .poorInit, .unchanged:
-                out = [initFix ?? RepairCandidate(name: "Glorot uniform", rationale: "random, fan-scaled weights break the symmetry") { $0.initializer = .glorotUniform }, adam]
-            case .updateRatio, .notDecreasing, .slowConvergence:
-                out = [adam, lrUp, lrDown]
-            case .oscillation:
-                out = [lrDown, adam, biggerBatch, lrDownFar]
-            }
-        }
+        let out = Diagnosis.owner(of: problem.kind, in: rules)?.candidates(for: problem, config: config, predicted: predicted) ?? []
         // Drop candidates that change nothing.
         return out.filter { c in var edited = config; c.edit(&edited); return edited != config }
     }
