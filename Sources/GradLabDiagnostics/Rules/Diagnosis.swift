@@ -31,12 +31,11 @@ public enum Diagnosis {
     }
 
     /// Predicts from one forward/backward at initialization (`Probe.measureOnce`) what will go
-    /// wrong, from the architecture and initialization alone: each rule's `predict`, in rule
-    /// order, except that the through-time rule's come last, after the per-layer ones (so that
-    /// `Verdict.merged` keeps a per-layer ratio verdict over a through-time one of the same kind).
+    /// wrong, from the architecture and initialization alone: each rule's `predict`, by
+    /// `predictionPhase`, then in rule order.
     public static func predict(_ step0: ProbeStep, thresholds t: DiagnosisThresholds = DiagnosisThresholds(),
                                rules: [any DiagnosisRule] = Diagnosis.rules) -> [Verdict] {
-        let ordered = rules.filter { !($0 is ThroughTimeRule) } + rules.filter { $0 is ThroughTimeRule }
+        let ordered = rules.enumerated().sorted { ($0.element.predictionPhase, $0.offset) < ($1.element.predictionPhase, $1.offset) }.map(\.element)
         return ordered.flatMap { $0.predict(step0, thresholds: t) }.map { var v = $0; v.predicted = true; return v }
     }
 

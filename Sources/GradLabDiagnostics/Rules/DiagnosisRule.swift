@@ -35,6 +35,9 @@ public protocol DiagnosisRule: Sendable {
     /// What the step-0 measurement (`Probe.measureOnce`, before any training) predicts; the
     /// engine marks the verdicts predicted. Default: nothing.
     func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict]
+    /// Predictions are gathered by phase, then in list order: a rule of a later phase yields to
+    /// earlier ones on a shared kind (`Verdict.merged` keeps the first). Default: 0.
+    var predictionPhase: Int { get }
     /// Remedies for `verdict` in `config`, most promising first; `predicted` tells whether its
     /// problem was already visible at step 0 (the architecture is at fault) or appeared only in
     /// training. `Repair.ladder` drops those that would not change the config. Default: none.
@@ -44,6 +47,7 @@ public protocol DiagnosisRule: Sendable {
 extension DiagnosisRule {
     public var family: Set<Verdict.Kind> { [kind] }
     public var evaluatesAfterNonFinite: Bool { false }
+    public var predictionPhase: Int { 0 }
     public func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] { [] }
     public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] { [] }
 }

@@ -21,6 +21,9 @@ import GradLab
 public struct ThroughTimeRule: DiagnosisRule {
     public init() {}
     public var kind: Verdict.Kind { .vanishing }
+    /// Its predictions come after the per-layer rules' (a per-layer ratio verdict is kept over a
+    /// through-time one of the same kind).
+    public var predictionPhase: Int { 1 }
     public var priority: Int { VanishingRule().priority }
 
     public func evaluate(_ context: RuleContext) -> [Verdict] {
