@@ -50,11 +50,7 @@ final class ExperimentTests: XCTestCase {
 
     // MARK: the command line
 
-    var binary: URL {
-        var dir = Bundle(for: ExperimentTests.self).bundleURL
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("gradlab").path), dir.path != "/" { dir.deleteLastPathComponent() }
-        return dir.appendingPathComponent("gradlab")
-    }
+    var binary: URL { gradlabBinary }
 
     func gradlab(_ args: [String]) throws -> Process {
         let p = Process()

@@ -73,3 +73,21 @@ final class RecordingObserver<S: Scalar>: TrainingObserver {
         }
     }
 }
+
+/// The `gradlab` executable, built beside the test bundle.
+let gradlabBinary: URL = {
+    var dir = Bundle.module.bundleURL
+    while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("gradlab").path), dir.path != "/" { dir.deleteLastPathComponent() }
+    return dir.appendingPathComponent("gradlab")
+}()
+
+/// Runs `gradlab` with `args` and waits: its exit status, standard output and standard error.
+func runGradlab(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    let p = Process(), out = Pipe(), err = Pipe()
+    p.executableURL = gradlabBinary; p.arguments = args
+    p.standardOutput = out; p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}

@@ -259,21 +259,9 @@ final class RunStoreTests: XCTestCase {
         }
     }
 
-    var binary: URL {
-        var dir = Bundle(for: RunStoreTests.self).bundleURL
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("gradlab").path), dir.path != "/" { dir.deleteLastPathComponent() }
-        return dir.appendingPathComponent("gradlab")
-    }
+    var binary: URL { gradlabBinary }
 
-    func cli(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process(), out = Pipe(), err = Pipe()
-        p.executableURL = binary; p.arguments = args
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func cli(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try runGradlab(args) }
 }
 
 /// Errors collected from concurrent workers.

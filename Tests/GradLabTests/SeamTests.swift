@@ -8,23 +8,9 @@ import GradLabKit
 /// The seams between modules: one config, one resolution, one set of verdicts, one run directory,
 /// whichever path runs it.
 final class SeamTests: XCTestCase {
-    var binary: URL {
-        var dir = Bundle(for: SeamTests.self).bundleURL
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("gradlab").path), dir.path != "/" { dir.deleteLastPathComponent() }
-        return dir.appendingPathComponent("gradlab")
-    }
+    var binary: URL { gradlabBinary }
 
-    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try runGradlab(args) }
 
     /// Every key of the table reads back what it wrote, through JSON, and `values` covers them all.
     func testKeyTableRoundTripsEveryKey() throws {

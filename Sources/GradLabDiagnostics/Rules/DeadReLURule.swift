@@ -11,24 +11,24 @@ import GradLab
 ///
 /// Source: AUTOTRAINER γ = 0.7 (good range 60–90%); SageMaker Debugger's DeadRelu;
 /// TheDeepChecker; DeepDiagnosis (reference notes, §2 rule 8). Also predicted at step 0.
-public struct DeadReLURule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .deadReLU }
+package struct DeadReLURule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .deadReLU }
     /// Before vanishing: dead units zero the gradient themselves.
-    public var priority: Int { 40 }
+    package var priority: Int { 40 }
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         Self.dead(context.step.layers, context.thresholds, step: context.step.step).map { [$0] } ?? []
     }
 
-    public func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
+    package func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
         Self.dead(step0.layers, thresholds, step: step0.step).map { [$0] } ?? []
     }
 
     /// Zero bias and standardized inputs, leaky ReLU, SELU, batch normalization, the matched
     /// init; units that die only during training were pushed there by too large a step, so then
     /// the learning rate ÷10 comes first.
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         let structural = [RepairCandidate.zeroBias, .leaky, .selu, .batchNorm, .initFix(config)].compactMap { $0 }
         return predicted ? structural : [.lrDown] + structural

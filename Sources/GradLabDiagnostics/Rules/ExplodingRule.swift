@@ -20,16 +20,16 @@ import GradLab
 /// doubling per check over 5 checks) (reference notes, §2 rules 5 and 6). The gate keeps the
 /// ungated ratio's late false alarms on healthy nets away; the ‖δ‖ ratio and the step-0
 /// prediction are GradLab's.
-public struct ExplodingRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .exploding }
-    public var priority: Int { 30 }
-    public var family: Set<Verdict.Kind> { Self.overshoot }
+package struct ExplodingRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .exploding }
+    package var priority: Int { 30 }
+    package var family: Set<Verdict.Kind> { Self.overshoot }
 
     /// Non-finite values, a loss blow-up and an explosion count as one problem.
     static let overshoot: Set<Verdict.Kind> = [.nonFinite, .lossBlowUp, .exploding]
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         let steps = context.steps, i = context.i, t = context.thresholds
         let s = context.step, layers = s.layers
         // Exploding: absolute, trend, or ratio confirmed by a blow-up or non-finite values.
@@ -51,11 +51,11 @@ public struct ExplodingRule: DiagnosisRule {
         return []
     }
 
-    public func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
+    package func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
         Self.explodingRatio(step0.layers, thresholds.explodingRatioAtStep0, step: step0.step).map { [$0] } ?? []
     }
 
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: true) }
         return Self.ladder(config, predicted: predicted)
     }

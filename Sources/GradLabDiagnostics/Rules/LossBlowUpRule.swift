@@ -10,19 +10,19 @@ import GradLab
 /// Source: AUTOTRAINER (loss ≥ 10³); TheDeepChecker (≥ 2× the minimum reached so far) (reference
 /// notes, §2 rule 2). It still looks after NaN/Inf has appeared, and a blow-up at a step
 /// confirms the exploding rule's ratio test there.
-public struct LossBlowUpRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .lossBlowUp }
-    public var priority: Int { 20 }
-    public var family: Set<Verdict.Kind> { ExplodingRule.overshoot }
-    public var evaluatesAfterNonFinite: Bool { true }
+package struct LossBlowUpRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .lossBlowUp }
+    package var priority: Int { 20 }
+    package var family: Set<Verdict.Kind> { ExplodingRule.overshoot }
+    package var evaluatesAfterNonFinite: Bool { true }
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         Self.lossBlowUp(context.steps, upTo: context.i, context.thresholds).map { [$0] } ?? []
     }
 
     /// The ladder of the exploding family (`ExplodingRule.ladder`).
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: true) }
         return ExplodingRule.ladder(config, predicted: predicted)
     }

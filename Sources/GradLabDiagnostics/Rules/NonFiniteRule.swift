@@ -12,23 +12,23 @@ import GradLab
 /// TensorFlow's check-numerics and torch's anomaly mode (reference notes, §2 rule 1).
 /// Also predicted at step 0 from the look before training. Once NaN/Inf has appeared the other
 /// rules stop looking (the run is lost); this one and the loss blow-up keep going.
-public struct NonFiniteRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .nonFinite }
-    public var priority: Int { 10 }
-    public var family: Set<Verdict.Kind> { ExplodingRule.overshoot }
-    public var evaluatesAfterNonFinite: Bool { true }
+package struct NonFiniteRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .nonFinite }
+    package var priority: Int { 10 }
+    package var family: Set<Verdict.Kind> { ExplodingRule.overshoot }
+    package var evaluatesAfterNonFinite: Bool { true }
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         Self.nonFinite(context.step).map { [$0] } ?? []
     }
 
-    public func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
+    package func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
         Self.nonFinite(step0).map { [$0] } ?? []
     }
 
     /// The ladder of the exploding family (`ExplodingRule.ladder`).
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: true) }
         return ExplodingRule.ladder(config, predicted: predicted)
     }

@@ -19,17 +19,17 @@ import GradLab
 /// Source: AUTOTRAINER ζ, η; TheDeepChecker (derivative sign flips in > 50% of the last points)
 /// (reference notes, §2 rule 13). AUTOTRAINER's oscillation repairs were won by the optimizer
 /// (20) and the learning rate (10).
-public struct OscillationRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .oscillation }
-    public var priority: Int { 90 }
+package struct OscillationRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .oscillation }
+    package var priority: Int { 90 }
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         Self.oscillation(context.steps, upTo: context.i, context.thresholds).map { [$0] } ?? []
     }
 
     /// The learning rate ÷10, Adam, a larger batch, the learning rate ÷30.
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [.lrDown, .adam, .biggerBatch, .lrDownFar]
     }

@@ -11,21 +11,21 @@ import GradLab
 ///
 /// Source: SageMaker Debugger's LossNotDecreasing (< 0.1% decrease); TheDeepChecker (reference
 /// notes, §2 rule 12).
-public struct PlateauRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .notDecreasing }
-    public var priority: Int { 120 }
-    public var family: Set<Verdict.Kind> { Self.stalled }
+package struct PlateauRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .notDecreasing }
+    package var priority: Int { 120 }
+    package var family: Set<Verdict.Kind> { Self.stalled }
 
     /// A stalled loss, updates too small, unchanged weights and slow progress count as one problem.
     static let stalled: Set<Verdict.Kind> = [.notDecreasing, .updateRatio, .unchanged, .slowConvergence]
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         Self.plateau(context.steps, upTo: context.i, context.thresholds).map { [$0] } ?? []
     }
 
     /// Adam, then the learning rate ×10, then ÷10.
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [.adam, .lrUp, .lrDown]
     }

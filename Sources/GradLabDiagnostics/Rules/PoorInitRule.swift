@@ -10,23 +10,23 @@ import GradLab
 /// Source: SageMaker Debugger's PoorWeightInitialization; TheDeepChecker; NeuraLint flags
 /// constant init statically (reference notes, §2 rule 10 and §5 case 10). Also predicted at
 /// step 0.
-public struct PoorInitRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .poorInit }
-    public var priority: Int { 70 }
+package struct PoorInitRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .poorInit }
+    package var priority: Int { 70 }
     /// Symmetric weights that never move also show as unchanged.
-    public var family: Set<Verdict.Kind> { [.poorInit, .unchanged] }
+    package var family: Set<Verdict.Kind> { [.poorInit, .unchanged] }
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         Self.symmetric(context.step.layers, step: context.step.step).map { [$0] } ?? []
     }
 
-    public func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
+    package func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
         Self.symmetric(step0.layers, step: step0.step).map { [$0] } ?? []
     }
 
     /// A random init (the one matched to the activation, else Glorot uniform), then Adam.
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [RepairCandidate.initFix(config) ?? .glorotUniform, .adam]
     }

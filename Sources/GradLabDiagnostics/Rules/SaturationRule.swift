@@ -9,21 +9,21 @@ import GradLab
 ///
 /// Source: DeepDiagnosis; SageMaker Debugger's SaturatedActivation; TheDeepChecker (saturation
 /// ratio > 0.85) (reference notes, §2 rule 9). Also predicted at step 0.
-public struct SaturationRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .saturation }
-    public var priority: Int { 60 }
+package struct SaturationRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .saturation }
+    package var priority: Int { 60 }
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         Self.saturated(context.step.layers, context.thresholds, step: context.step.step).map { [$0] } ?? []
     }
 
-    public func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
+    package func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
         Self.saturated(step0.layers, thresholds, step: step0.step).map { [$0] } ?? []
     }
 
     /// Standardize the inputs, the matched init, a ReLU swap, batch normalization.
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [RepairCandidate.standardize, .initFix(config), .relu, .batchNorm].compactMap { $0 }
     }

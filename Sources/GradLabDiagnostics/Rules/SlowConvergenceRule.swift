@@ -15,18 +15,18 @@ import GradLab
 /// Source: AUTOTRAINER δ (best per-epoch accuracy gain < 0.01 while below target), here on the
 /// loss (reference notes, §2 rule 14). AUTOTRAINER's slow-convergence repairs: the optimizer
 /// decided 147 of 160, the learning rate the rest.
-public struct SlowConvergenceRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .slowConvergence }
-    public var priority: Int { 110 }
-    public var family: Set<Verdict.Kind> { PlateauRule.stalled }
+package struct SlowConvergenceRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .slowConvergence }
+    package var priority: Int { 110 }
+    package var family: Set<Verdict.Kind> { PlateauRule.stalled }
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         Self.slowConvergence(context.steps, upTo: context.i, context.thresholds).map { [$0] } ?? []
     }
 
     /// Adam, then the learning rate ×10, then ÷10.
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [.adam, .lrUp, .lrDown]
     }

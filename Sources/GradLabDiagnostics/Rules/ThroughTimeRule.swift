@@ -18,24 +18,24 @@ import GradLab
 /// Source: Bengio, Simard & Frasconi 1994; Pascanu, Mikolov & Bengio 2013 (the reference notes'
 /// §3 for the recurrent ladder: norm clipping first for explosions, then orthogonal or identity
 /// recurrence, then gating). The detection through time and its step-0 prediction are GradLab's.
-public struct ThroughTimeRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .vanishing }
+package struct ThroughTimeRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .vanishing }
     /// Its predictions come after the per-layer rules' (a per-layer ratio verdict is kept over a
     /// through-time one of the same kind).
-    public var predictionPhase: Int { 1 }
-    public var priority: Int { VanishingRule().priority }
+    package var predictionPhase: Int { 1 }
+    package var priority: Int { VanishingRule().priority }
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         Self.throughTime(context.steps, upTo: context.i, context.thresholds)
     }
 
-    public func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
+    package func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
         Self.throughTime([step0], upTo: 0, thresholds, prediction: true)
     }
 
     /// The ladder of the verdict's kind: `ExplodingRule`'s for an explosion, else `VanishingRule`'s.
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         verdict.kind == .exploding
             ? ExplodingRule().candidates(for: verdict, config: config, predicted: predicted)
             : VanishingRule().candidates(for: verdict, config: config, predicted: predicted)

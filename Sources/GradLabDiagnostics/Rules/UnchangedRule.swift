@@ -9,19 +9,19 @@ import GradLab
 ///
 /// Source: SageMaker Debugger's UnchangedTensor (rtol 10⁻⁵, atol 10⁻⁸); DeepLocalize and
 /// DeepDiagnosis (5 checks); TFCheck (reference notes, §2 rule 11).
-public struct UnchangedRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .unchanged }
-    public var priority: Int { 80 }
+package struct UnchangedRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .unchanged }
+    package var priority: Int { 80 }
     /// Weights that never move are the symmetric init's symptom too.
-    public var family: Set<Verdict.Kind> { [.poorInit, .unchanged] }
+    package var family: Set<Verdict.Kind> { [.poorInit, .unchanged] }
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         Self.unchanged(context.steps, upTo: context.i, context.thresholds).map { [$0] } ?? []
     }
 
     /// A random init (the one matched to the activation, else Glorot uniform), then Adam.
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [RepairCandidate.initFix(config) ?? .glorotUniform, .adam]
     }

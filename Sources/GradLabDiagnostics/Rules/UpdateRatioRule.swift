@@ -11,18 +11,18 @@ import GradLab
 ///
 /// Source: TheDeepChecker/TFCheck (log₁₀ ratio outside [−4, −1], hard limits > 10 or < 10⁻⁸);
 /// SageMaker Debugger's WeightUpdateRatio; DeepDiagnosis (reference notes, §2 rule 7).
-public struct UpdateRatioRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .updateRatio }
-    public var priority: Int { 100 }
-    public var family: Set<Verdict.Kind> { PlateauRule.stalled }
+package struct UpdateRatioRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .updateRatio }
+    package var priority: Int { 100 }
+    package var family: Set<Verdict.Kind> { PlateauRule.stalled }
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         Self.updateRatio(context.steps, upTo: context.i, context.thresholds).map { [$0] } ?? []
     }
 
     /// Adam, then the learning rate ×10, then ÷10.
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [.adam, .lrUp, .lrDown]
     }

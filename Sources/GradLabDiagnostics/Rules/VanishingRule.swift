@@ -15,23 +15,23 @@ import GradLab
 ///
 /// Source: AUTOTRAINER β1, β2 (reference notes, §2 rule 3); the ‖δ‖ ratio is GradLab's. Also
 /// predicted at step 0, from the architecture and initialization alone (a GradLab addition).
-public struct VanishingRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .vanishing }
+package struct VanishingRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .vanishing }
     /// After dead units (they zero the gradient themselves), before saturation.
-    public var priority: Int { 50 }
+    package var priority: Int { 50 }
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         Self.vanishing(context.step.layers, context.thresholds, step: context.step.step).map { [$0] } ?? []
     }
 
-    public func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
+    package func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] {
         Self.vanishing(step0.layers, thresholds, step: step0.step).map { [$0] } ?? []
     }
 
     /// Feed-forward: the init matched to the activation, then swap the activation (SELU + LeCun,
     /// ReLU + He), normalize, the swap at a smaller rate, residual connections, and Adam last.
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [RepairCandidate.initFix(config), .selu, .relu, .batchNorm, .reluSlow, .residual, .adam].compactMap { $0 }
     }
@@ -91,13 +91,13 @@ public struct VanishingRule: DiagnosisRule {
 /// Source: SageMaker Debugger and DeepDiagnosis (10⁻⁷; TheDeepChecker uses 10⁻⁶) (reference notes,
 /// §2 rule 4); the comparison with the top layer is GradLab's. Not predicted: at step 0 rule 3
 /// speaks for the architecture.
-public struct VanishingMeanRule: DiagnosisRule {
-    public init() {}
-    public var kind: Verdict.Kind { .vanishing }
-    public var priority: Int { VanishingRule().priority }
-    public var family: Set<Verdict.Kind> { VanishingRule().family }
+package struct VanishingMeanRule: DiagnosisRule {
+    package init() {}
+    package var kind: Verdict.Kind { .vanishing }
+    package var priority: Int { VanishingRule().priority }
+    package var family: Set<Verdict.Kind> { VanishingRule().family }
 
-    public func evaluate(_ context: RuleContext) -> [Verdict] {
+    package func evaluate(_ context: RuleContext) -> [Verdict] {
         let t = context.thresholds, s = context.step, layers = s.layers
         let topMeanAbs = layers.last?.gradMeanAbs ?? 0
         func tinyBelowTop(_ l: LayerStats) -> Bool {
@@ -111,7 +111,7 @@ public struct VanishingMeanRule: DiagnosisRule {
                         remedies: VanishingRule.remedies(layers))]
     }
 
-    public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
+    package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
         VanishingRule().candidates(for: verdict, config: config, predicted: predicted)
     }
 }
