@@ -17,7 +17,19 @@ struct RunOptions: ParsableArguments {
 
     /// The keys as help text, for the commands' discussions.
     static let help: String = "Run-config keys (flags, JSON config keys and experiment YAML keys alike):\n"
-        + RunConfig.keys.map { k in "  --\(k.name)\(k.isFlag ? "" : " <value>")".padding(toLength: 30, withPad: " ", startingAt: 0) + k.help }.joined(separator: "\n")
+        + RunConfig.keys.map { k in "  --\(k.name)\(k.isFlag ? "" : " <value>")\n" + wrap(k.help, indent: 8, width: 78) }.joined(separator: "\n")
+
+    /// `text` in lines of at most `width` columns, each indented (help is wrapped here, so the
+    /// terminal's wrapping does not break the layout).
+    static func wrap(_ text: String, indent: Int, width: Int) -> String {
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && indent + line.count + 1 + word.count > width { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.map { String(repeating: " ", count: indent) + $0 }.joined(separator: "\n")
+    }
 
     /// `args` (without the program name) with every run-config flag after a command in
     /// `commands` written as `--set KEY=VALUE`.
