@@ -34,7 +34,7 @@ public final class DiagnosticSession {
         let batch = train.subset(Array(0..<Swift.min(256, train.count)))
         probe.lastBatch = batch
         initial = probe.measureOnce(trainer: trainer, batch: batch)
-        prediction = Diagnosis.predict(initial, thresholds: thresholds)
+        prediction = Diagnosis.predict(initial, config: c, thresholds: thresholds)
         probe.attach(to: trainer)
         inputVariance = train.features.moments().sumOfSquares / Double(Swift.max(train.features.count, 1))
     }
@@ -46,7 +46,7 @@ public final class DiagnosticSession {
         let history = try trainer.fit(train, test: test, steps: c.steps, evalEvery: c.evalEvery == 0 ? c.steps : c.evalEvery,
                                       checkpoint: checkpoint, checkpointEvery: checkpointEvery == 0 ? c.steps : checkpointEvery,
                                       metadata: ["config": c.json], progress: progress)
-        let verdicts = Diagnosis.run(Array(probe.steps.dropFirst()), thresholds: thresholds)
+        let verdicts = Diagnosis.run(Array(probe.steps.dropFirst()), config: c, thresholds: thresholds)
         return DiagnosticRun(config: c, prediction: prediction, verdicts: verdicts, probe: probe, history: history,
                              initial: initial, inputVariance: inputVariance)
     }

@@ -13,6 +13,21 @@ public struct RepairCandidate: Sendable {
     public init(name: String, rationale: String, inRun: Bool = false, edit: @escaping @Sendable (inout RunConfig) -> Void) {
         self.name = name; self.rationale = rationale; self.inRun = inRun; self.edit = edit
     }
+
+    /// The remedy as advice for a run of `config`: its name and the change as the flags that make
+    /// it, read off the key table, e.g. "learning rate ÷10 (--lr 0.0001)".
+    public func advice(for config: RunConfig) -> String {
+        var edited = config
+        edit(&edited)
+        let flags = RunConfig.keys.compactMap { key -> String? in
+            let (before, after) = (key.value(in: config), key.value(in: edited))
+            guard before != after else { return nil }
+            if after == .null { return "without --\(key.name)" }
+            if key.isFlag { return after == .bool(true) ? "--\(key.name)" : "--\(key.name)=false" }
+            return "--\(key.name) \(after.text)"
+        }
+        return flags.isEmpty ? name : "\(name) (\(flags.joined(separator: " ")))"
+    }
 }
 
 /// What one candidate did in its short trial run.

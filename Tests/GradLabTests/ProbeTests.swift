@@ -137,10 +137,18 @@ final class ProbeTests: XCTestCase {
         XCTAssertLessThan(t.firstToLast, 1e-10)
         XCTAssertGreaterThan(t.weightHHGradNorm, 0)
         XCTAssertLessThan(try XCTUnwrap(t.spectralRadius), 0.6)
-        let verdicts = Diagnosis.predict(small)
+        var rnn = RunConfig(); rnn.model = .rnnTanh; rnn.data = .sequence(.adding); rnn.seqLen = 60; rnn.depth = 1; rnn.width = 32
+        let verdicts = Diagnosis.predict(small, config: rnn)
         let v = try XCTUnwrap(verdicts.first { $0.kind == .vanishing && $0.evidence.contains("the gradient at step 1 is") })
         XCTAssertTrue(v.evidence.contains("step 60"), v.evidence)
-        XCTAssertTrue(v.remedies[0].contains("lstm"))
+        // The advice is the repair ladder's: a gated cell first (GRU, then LSTM with forget bias ln T).
+        XCTAssertEqual(v.remedies.first, "GRU (--model gru)")
+        XCTAssertTrue(v.remedies.contains { $0.contains("--model lstm") && $0.contains("--forget-bias 4.09434") }, "\(v.remedies)")
+        // An LSTM is told to fix its forget gate, not to use an LSTM.
+        var lstm = rnn; lstm.model = .lstm
+        XCTAssertTrue(try XCTUnwrap(Diagnosis.predict(small, config: lstm).first { $0.kind == .vanishing }).remedies[0].hasPrefix("LSTM, forget bias"))
+        // A bare stream (no config) gets no advice.
+        XCTAssertTrue(try XCTUnwrap(Diagnosis.predict(small).first { $0.kind == .vanishing }).remedies.isEmpty)
         let irnn = try probeStep(.identity(radius: 1), inputStd: 0.1, bias: 0.5)
         XCTAssertEqual(try XCTUnwrap(irnn.time.first).firstToLast, 1, accuracy: 1e-3)
         XCTAssertEqual(try XCTUnwrap(irnn.time.first?.spectralRadius), 1, accuracy: 1e-3)
@@ -330,10 +338,10 @@ final class ProbeTests: XCTestCase {
             let sign: Double = t % 2 == 0 ? 1 : -1
             return 0.6 * (1 + sign * (0.25 + 0.1 * u[t]))
         }
-        let v = try XCTUnwrap(Diagnosis.run(stream(loss)).first { $0.kind == .oscillation })
+        let v = try XCTUnwrap(Diagnosis.run(stream(loss), config: RunConfig()).first { $0.kind == .oscillation })
         XCTAssertEqual(v.firstStep, DiagnosisThresholds().oscillationWindow - 1)
         XCTAssertTrue(v.evidence.contains("changed direction on 100% of its moves"), v.evidence)
-        XCTAssertTrue(v.remedies[0].contains("--lr"))
+        XCTAssertEqual(v.remedies.first, "learning rate ÷10 (--lr 0.0001)")
         XCTAssertEqual(v.kind.rawValue, "oscillating-loss")
         // Slower waves (up for four steps, down for four) flip on a quarter of the moves: no verdict.
         let waves = (0..<120).map { (t: Int) -> Double in 0.6 * (1 + 0.3 * Foundation.sin(Double(t) * .pi / 4)) }
@@ -358,7 +366,8 @@ final class ProbeTests: XCTestCase {
     func testSlowConvergenceIsNamedAndToldApartFromAPlateau() throws {
         // Falls 0.08% of its start per step: 2% per 25 steps, 8% in 100.
         let slow = (0..<150).map { (t: Int) -> Double in 1 - 0.0008 * Double(t) }
-        let verdicts = Diagnosis.run(stream(slow))
+        var sgd = RunConfig(); sgd.optimizer = .sgd; sgd.lr = 0.01
+        let verdicts = Diagnosis.run(stream(slow), config: sgd)
         let v = try XCTUnwrap(verdicts.first { $0.kind == .slowConvergence })
         XCTAssertEqual(v.firstStep, DiagnosisThresholds().slowSteps)
         XCTAssertTrue(v.evidence.contains("best improvement over 25 steps was 2."), v.evidence)

@@ -34,9 +34,6 @@ package struct DeadReLURule: DiagnosisRule {
         return predicted ? structural : [.lrDown] + structural
     }
 
-    static let remedies = ["initialize biases at 0 (or small positive) and centre the inputs", "use leaky ReLU, ELU or SELU (--activation leakyRelu)",
-                           "use He init (--init he-normal)", "lower the learning rate"]
-
     static func dead(_ layers: [LayerStats], _ t: DiagnosisThresholds, step: Int) -> Verdict? {
         let deadLayers = layers.filter { ($0.deadFraction ?? 0) > t.deadFraction }
         let zeros = layers.map(\.gradZeroFraction)
@@ -51,6 +48,6 @@ package struct DeadReLURule: DiagnosisRule {
             ?? String(format: "%.0f%% of weight-gradient entries are exactly 0", meanZero * 100)
         return Verdict(kind: .deadReLU, layers: deadLayers.map(\.layer), firstStep: step, predicted: false, evidence: evidence,
                        explanation: "a ReLU whose input is negative for every sample passes no gradient, so it can never recover: those units are dead.",
-                       remedies: remedies)
+                       remedies: [])
     }
 }

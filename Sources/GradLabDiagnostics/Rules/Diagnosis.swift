@@ -15,8 +15,9 @@ public enum Diagnosis {
     ]
 
     /// Every problem in `steps` (probed steps in order), each kind reported once at its first
-    /// step, in kind order: `Verdict.Kind.allCases`, then the other kinds in rule order.
-    public static func run(_ steps: [ProbeStep], thresholds t: DiagnosisThresholds = DiagnosisThresholds(),
+    /// step, in kind order: `Verdict.Kind.allCases`, then the other kinds in rule order. With the
+    /// run's `config`, each verdict's remedies are its rule's repair candidates as advice.
+    public static func run(_ steps: [ProbeStep], config: RunConfig? = nil, thresholds t: DiagnosisThresholds = DiagnosisThresholds(),
                            rules: [any DiagnosisRule] = Diagnosis.rules) -> [Verdict] {
         var found: [Verdict.Kind: Verdict] = [:], seen: [Verdict.Kind] = []
         var nonFinite = false
@@ -27,16 +28,25 @@ public enum Diagnosis {
                 seen.append(v.kind)
             }
         }
-        return Verdict.Kind.ordered(extra: rules.map(\.kind) + seen).compactMap { found[$0] }
+        let verdicts = Verdict.Kind.ordered(extra: rules.map(\.kind) + seen).compactMap { found[$0] }
+        return config.map { c in verdicts.map { advised($0, c, rules) } } ?? verdicts
+    }
+
+    /// `verdict` with its remedies rendered from the candidates its rule suggests for `config`.
+    static func advised(_ verdict: Verdict, _ config: RunConfig, _ rules: [any DiagnosisRule]) -> Verdict {
+        var v = verdict
+        v.remedies = Repair.ladder(for: v, config: config, rules: rules).map { $0.advice(for: config) }
+        return v
     }
 
     /// Predicts from one forward/backward at initialization (`Probe.measureOnce`) what will go
     /// wrong, from the architecture and initialization alone: each rule's `predict`, by
     /// `predictionPhase`, then in rule order.
-    public static func predict(_ step0: ProbeStep, thresholds t: DiagnosisThresholds = DiagnosisThresholds(),
+    public static func predict(_ step0: ProbeStep, config: RunConfig? = nil, thresholds t: DiagnosisThresholds = DiagnosisThresholds(),
                                rules: [any DiagnosisRule] = Diagnosis.rules) -> [Verdict] {
         let ordered = rules.enumerated().sorted { ($0.element.predictionPhase, $0.offset) < ($1.element.predictionPhase, $1.offset) }.map(\.element)
-        return ordered.flatMap { $0.predict(step0, thresholds: t) }.map { var v = $0; v.predicted = true; return v }
+        let verdicts = ordered.flatMap { $0.predict(step0, thresholds: t) }.map { var v = $0; v.predicted = true; return v }
+        return config.map { c in verdicts.map { advised($0, c, rules) } } ?? verdicts
     }
 
     /// The verdicts of every rule on the stream up to step i, in rule order.

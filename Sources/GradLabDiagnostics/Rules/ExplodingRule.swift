@@ -39,14 +39,14 @@ package struct ExplodingRule: DiagnosisRule {
             return [Verdict(kind: .exploding, layers: big.map(\.layer), firstStep: s.step, predicted: false,
                             evidence: String(format: "mean |∇W| = %.1e in layer %d (above %.0e)", big[0].gradMeanAbs, big[0].layer, t.explodingMeanAbs),
                             explanation: "gradients this large throw the weights far from any useful value in one step.",
-                            remedies: Self.remedies)]
+                            remedies: [])]
         } else if confirmed, let v = Self.explodingRatio(layers, t.explodingRatio, step: s.step) {
             return [v]
         } else if Self.growing(steps, upTo: i, t) {
             return [Verdict(kind: .exploding, layers: layers.map(\.layer), firstStep: s.step, predicted: false,
                             evidence: "the gradient norm more than doubled on each of the last \(t.window) checks while the loss did not fall",
                             explanation: "a growing gradient feeds larger updates, which make the gradient larger still.",
-                            remedies: Self.remedies)]
+                            remedies: [])]
         }
         return []
     }
@@ -71,10 +71,6 @@ package struct ExplodingRule: DiagnosisRule {
         return predicted ? inputs + structural + [.lrDown, .clipInRun] : inputs + [.lrDown, .clipInRun] + structural
     }
 
-    static let remedies = ["lower the weight scale to match the activation (He σ_w² = 2 for ReLU, ≈ 1 for tanh)",
-                           "lower the learning rate ×10 (--lr)", "clip gradients by global norm (--clip-norm 1)",
-                           "standardize the inputs", "switch to Adam (--optimizer adam)"]
-
     /// Rule 5 on two ratios: the weight gradients' ‖∇W₁‖/‖∇W_L‖ (AUTOTRAINER) and the
     /// back-propagated signal's ‖δ₁‖/‖δ_L‖.
     static func explodingRatio(_ layers: [LayerStats], _ threshold: Double, step: Int) -> Verdict? {
@@ -85,14 +81,14 @@ package struct ExplodingRule: DiagnosisRule {
             return Verdict(kind: .exploding, layers: layers.dropLast().filter { $0.gradNorm / last.gradNorm > 10 }.map(\.layer), firstStep: step, predicted: false,
                            evidence: String(format: "‖∇W₁‖/‖∇W_%d‖ = %.1e: the gradient grows ×%.2f per layer toward the input", last.layer, ratio, Foundation.pow(ratio, 1 / factors)),
                            explanation: "every layer multiplies the gradient by a factor above 1, so the early layers get huge updates.",
-                           remedies: remedies)
+                           remedies: [])
         }
         if signal.isFinite, signal > threshold {
             return Verdict(kind: .exploding, layers: layers.dropLast().filter { $0.gainProduct > 10 }.map(\.layer), firstStep: step, predicted: false,
                            evidence: String(format: "‖δ₁‖/‖δ_%d‖ = %.1e: the back-propagated signal grows ×%.2f per layer over %.0f layers (weight gradients look flat because the forward activations shrink by the same factor toward the input)",
                                             last.layer, signal, Foundation.pow(signal, 1 / factors), factors),
                            explanation: "each layer's factor W_kᵀ·diag(φ') is above 1, so the signal and the activations grow geometrically with depth and the first steps overshoot.",
-                           remedies: remedies)
+                           remedies: [])
         }
         return nil
     }

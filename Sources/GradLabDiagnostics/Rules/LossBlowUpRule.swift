@@ -27,16 +27,13 @@ package struct LossBlowUpRule: DiagnosisRule {
         return ExplodingRule.ladder(config, predicted: predicted)
     }
 
-    /// The overshoot remedies, shared by the exploding family.
-    static let remedies = ExplodingRule.remedies
-
     static func lossBlowUp(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds) -> Verdict? {
         let s = steps[i]
         if s.loss.isFinite && s.loss >= t.lossBlowUp {
             return Verdict(kind: .lossBlowUp, layers: [], firstStep: s.step, predicted: false,
                            evidence: String(format: "loss %.3g ≥ %.0e", s.loss, t.lossBlowUp),
                            explanation: "the loss has grown by orders of magnitude: the updates are overshooting.",
-                           remedies: remedies)
+                           remedies: [])
         }
         guard i >= 10 else { return nil }
         let smooth = LossSeries.smoothed(steps, upTo: i)
@@ -46,6 +43,6 @@ package struct LossBlowUpRule: DiagnosisRule {
         return Verdict(kind: .lossBlowUp, layers: [], firstStep: s.step, predicted: false,
                        evidence: String(format: "smoothed loss %.3g, %.1f× its minimum %.3g and above its start %.3g", smooth, smooth / minimum, minimum, start),
                        explanation: "training made the loss worse than where it started: the steps are too large for this landscape.",
-                       remedies: remedies)
+                       remedies: [])
     }
 }

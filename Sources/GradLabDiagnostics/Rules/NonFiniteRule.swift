@@ -33,9 +33,6 @@ package struct NonFiniteRule: DiagnosisRule {
         return ExplodingRule.ladder(config, predicted: predicted)
     }
 
-    /// The overshoot remedies, shared by the exploding family.
-    static let remedies = ExplodingRule.remedies
-
     static func nonFinite(_ s: ProbeStep) -> Verdict? {
         let lossBad = !s.loss.isFinite
         guard let first = s.firstNonFinite ?? (lossBad ? (0, "loss") : nil) else { return nil }
@@ -44,6 +41,6 @@ package struct NonFiniteRule: DiagnosisRule {
         return Verdict(kind: .nonFinite, layers: bad, firstStep: s.step, predicted: false,
                        evidence: "NaN/Inf \(whereText); loss \(s.loss), gradient norm \(String(format: "%.3g", s.gradNorm))",
                        explanation: "a value overflowed; from there NaN spreads through every later operation and the weights are lost.",
-                       remedies: remedies)
+                       remedies: [])
     }
 }

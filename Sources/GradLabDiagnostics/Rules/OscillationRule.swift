@@ -37,9 +37,6 @@ package struct OscillationRule: DiagnosisRule {
     // AUTOTRAINER's oscillation repairs were decided by the optimizer (20) and the
     // learning rate (10); the rate comes first here because it applies whatever the
     // optimizer (an Adam run at too large a rate bounces too), then batch size and momentum.
-    static let remedies = ["lower the learning rate ×10 (--lr)", "switch to Adam at its default rate (--optimizer adam --lr 0.001)",
-                           "use a larger batch (--batch 32 or more): less noisy steps", "lower the momentum (--momentum 0.5) or decay the learning rate (--schedule cosine)"]
-
     static func oscillation(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds) -> Verdict? {
         let points = LossSeries.fixedLosses(steps, upTo: i)
         let n = t.oscillationWindow
@@ -62,7 +59,7 @@ package struct OscillationRule: DiagnosisRule {
                        evidence: String(format: "over the last %d probed steps%@ the fixed-batch loss changed direction on %.0f%% of its moves (above %.0f%%), typically by %.0f%% of its level %.3g per step (range %.3g–%.3g), and climbed back %.0f%% of what it fell",
                                         n, lr, flips * 100, t.oscillationFlips * 100, swing * 100, median(w), w.min() ?? 0, w.max() ?? 0, falls > 0 ? rises / falls * 100 : 100),
                        explanation: "the steps overshoot the valley floor along its steepest directions, so each update undoes much of the last one: the loss bounces instead of settling.",
-                       remedies: remedies)
+                       remedies: [])
     }
 
     static func median(_ xs: [Double]) -> Double {

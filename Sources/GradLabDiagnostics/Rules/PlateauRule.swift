@@ -30,8 +30,6 @@ package struct PlateauRule: DiagnosisRule {
         return [.adam, .lrUp, .lrDown]
     }
 
-    static let remedies = ["raise the learning rate ×10 (--lr)", "switch to Adam (--optimizer adam)", "check the initialization (see other verdicts)"]
-
     static func plateau(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds) -> Verdict? {
         let span = steps[i].step - steps[0].step
         guard span >= t.plateauSteps, let j = steps.lastIndex(where: { $0.step <= steps[i].step - t.plateauSteps }) else { return nil }
@@ -49,6 +47,6 @@ package struct PlateauRule: DiagnosisRule {
                        evidence: String(format: "%@ loss %.4g → %.4g over %d steps (%.2f%% decrease), still %.0f%% of its start", fixed ? "fixed-batch" : "smoothed",
                                         then, now, steps[i].step - steps[j].step, decrease * 100, now / start * 100),
                        explanation: "the loss has stopped falling long before the model fits the data.",
-                       remedies: remedies)
+                       remedies: [])
     }
 }

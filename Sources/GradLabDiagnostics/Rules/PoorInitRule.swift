@@ -31,14 +31,12 @@ package struct PoorInitRule: DiagnosisRule {
         return [RepairCandidate.initFix(config) ?? .glorotUniform, .adam]
     }
 
-    static let remedies = ["use a random initializer matched to the activation (He for ReLU, Glorot/critical σ_w² for tanh, LeCun for SELU)"]
-
     static func symmetric(_ layers: [LayerStats], step: Int) -> Verdict? {
         let flat = layers.filter { ($0.weightStd ?? 1) == 0 }
         guard !flat.isEmpty else { return nil }
         return Verdict(kind: .poorInit, layers: flat.map(\.layer), firstStep: step, predicted: false,
                        evidence: "every weight of layer\(flat.count > 1 ? "s" : "") \(Verdict.ranges(flat.map(\.layer))) has the same value (standard deviation 0)",
                        explanation: "identical weights give identical units and identical gradients: the units can never become different (broken symmetry is needed).",
-                       remedies: remedies)
+                       remedies: [])
     }
 }

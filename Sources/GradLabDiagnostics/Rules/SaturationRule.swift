@@ -28,15 +28,12 @@ package struct SaturationRule: DiagnosisRule {
         return [RepairCandidate.standardize, .initFix(config), .relu, .batchNorm].compactMap { $0 }
     }
 
-    static let remedies = ["standardize the inputs (zero mean, unit variance)", "use a smaller initial scale (Glorot or LeCun)",
-                           "use a non-saturating activation (ReLU family)"]
-
     static func saturated(_ layers: [LayerStats], _ t: DiagnosisThresholds, step: Int) -> Verdict? {
         let sat = layers.filter { ($0.saturatedFraction ?? 0) > t.saturatedFraction }
         guard let worst = sat.max(by: { ($0.saturatedFraction ?? 0) < ($1.saturatedFraction ?? 0) }) else { return nil }
         return Verdict(kind: .saturation, layers: sat.map(\.layer), firstStep: step, predicted: false,
                        evidence: String(format: "%.0f%% of layer %d's %@ inputs have |z| > 5", (worst.saturatedFraction ?? 0) * 100, worst.layer, worst.activation ?? "?"),
                        explanation: "a saturated sigmoid/tanh unit has derivative ≈ 0, so it passes (almost) no gradient back.",
-                       remedies: remedies)
+                       remedies: [])
     }
 }

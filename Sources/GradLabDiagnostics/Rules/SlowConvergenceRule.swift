@@ -32,9 +32,6 @@ package struct SlowConvergenceRule: DiagnosisRule {
     }
 
     // AUTOTRAINER's slow-convergence repairs: the optimizer decided 147 of 160, the learning rate the rest.
-    static let remedies = ["switch to Adam (--optimizer adam --lr 0.001)", "raise the learning rate ×10 (--lr)",
-                           "standardize the inputs or add normalization (--normalization layer)", "check the initialization (see other verdicts)"]
-
     static func slowConvergence(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds) -> Verdict? {
         let points = LossSeries.fixedLosses(steps, upTo: i)
         guard let start = points.first, let now = points.last, now.step == steps[i].step,
@@ -60,6 +57,6 @@ package struct SlowConvergenceRule: DiagnosisRule {
                                         start.loss, now.loss, now.step - start.step, now.loss / start.loss * 100, t.slowWindow, best * 100, t.slowImprovement * 100,
                                         toHalve.isFinite ? String(format: "%.0f", toHalve) : "forever"),
                        explanation: "the loss is moving in the right direction, but each step covers only a sliver of the way: the steps are too small for this landscape (learning rate too low for the optimizer, or badly scaled inputs).",
-                       remedies: remedies)
+                       remedies: [])
     }
 }

@@ -72,15 +72,8 @@ package struct ThroughTimeRule: DiagnosisRule {
                            explanation: vanishing
                             ? "back-propagation through time multiplies one Jacobian per step; below 1 on average, their product wipes out what early steps could learn, so long-range dependencies are never learned."
                             : "one Jacobian per step, above 1 on average, multiplies into a huge gradient for early steps; updates overshoot unless clipped.",
-                           remedies: vanishing ? vanishingRemedies : explodingRemedies)
+                           remedies: [])
         }
     }
 
-    static let vanishingRemedies = [
-        "use an LSTM or GRU (--model lstm --forget-bias 1): the cell state carries the gradient additively",
-        "use an identity-initialized ReLU RNN (IRNN: --model rnn-relu --recurrent-init identity --input-std 0.001)",
-        "initialize the recurrence orthogonal at spectral radius 1 (--recurrent-init orthogonal)"]
-    static let explodingRemedies = [
-        "clip gradients by global norm (--clip-norm 1)", "scale the recurrent weights below spectral radius 1 (--recurrent-init orthogonal --recurrent-scale 0.95)",
-        "lower the learning rate ×10 (--lr)"]
 }

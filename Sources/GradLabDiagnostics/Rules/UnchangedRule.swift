@@ -26,9 +26,6 @@ package struct UnchangedRule: DiagnosisRule {
         return [RepairCandidate.initFix(config) ?? .glorotUniform, .adam]
     }
 
-    static let remedies = ["check that every layer receives a gradient (frozen or disconnected parameters?)", "raise the learning rate ×10",
-                           "use a random initializer"]
-
     static func unchanged(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds) -> Verdict? {
         guard i >= t.window else { return nil }
         let window = steps[(i - t.window)...i]
@@ -43,6 +40,6 @@ package struct UnchangedRule: DiagnosisRule {
         return Verdict(kind: .unchanged, layers: still.map(\.layer), firstStep: steps[i].step, predicted: false,
                        evidence: "the weights of layer\(still.count > 1 ? "s" : "") \(Verdict.ranges(still.map(\.layer))) did not change (‖ΔW‖ ≤ 1e-7‖W‖) over \(t.window + 1) checks",
                        explanation: "no gradient reaches these weights (or the step is zero), so they never learn.",
-                       remedies: remedies)
+                       remedies: [])
     }
 }

@@ -27,9 +27,6 @@ package struct UpdateRatioRule: DiagnosisRule {
         return [.adam, .lrUp, .lrDown]
     }
 
-    /// For updates too large; updates too small get the plateau's remedies.
-    static let remedies = ["lower the learning rate ×10 (--lr)", "clip gradients by global norm (--clip-norm 1)", "use learning-rate warm-up (--warmup 100)"]
-
     static func updateRatio(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds) -> Verdict? {
         let s = steps[i]
         let measured = s.layers.filter { $0.updateRatio.isFinite && $0.weightNorm > 0 }
@@ -38,7 +35,7 @@ package struct UpdateRatioRule: DiagnosisRule {
             return Verdict(kind: .updateRatio, layers: measured.filter { $0.updateRatio > t.updateRatioHigh }.map(\.layer), firstStep: s.step, predicted: false,
                            evidence: String(format: "‖ΔW‖/‖W‖ = %.2g in layer %d: one step moved the weights by more than their size", big.updateRatio, big.layer),
                            explanation: "updates larger than the weights overwrite what the layer knew; training cannot settle.",
-                           remedies: remedies)
+                           remedies: [])
         }
         guard i >= t.window else { return nil }
         let window = steps[(i - t.window)...i]
@@ -51,6 +48,6 @@ package struct UpdateRatioRule: DiagnosisRule {
         return Verdict(kind: .updateRatio, layers: measured.map(\.layer), firstStep: s.step, predicted: false,
                        evidence: String(format: "‖ΔW‖/‖W‖ ≤ %.1e in every layer for %d checks (healthy ≈ 1e-3)", top, t.window + 1),
                        explanation: "each step changes the weights by a negligible fraction: at this rate training will take forever.",
-                       remedies: PlateauRule.remedies)
+                       remedies: [])
     }
 }

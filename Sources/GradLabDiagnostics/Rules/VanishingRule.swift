@@ -36,19 +36,6 @@ package struct VanishingRule: DiagnosisRule {
         return [RepairCandidate.initFix(config), .selu, .relu, .batchNorm, .reluSlow, .residual, .adam].compactMap { $0 }
     }
 
-    /// Remedies ranked by the evidence in the repair literature (init matched to the activation
-    /// first, then activation swaps, then normalization/residuals).
-    static func remedies(_ layers: [LayerStats]) -> [String] {
-        let acts = Set(layers.compactMap(\.activation))
-        var r: [String] = []
-        if acts.contains("sigmoid") { r.append("replace sigmoid with ReLU + He init (--activation relu --init he-normal), or tanh at the critical σ_w² ≈ 1") }
-        if acts.contains("tanh") { r.append("initialize tanh at the edge of chaos: σ_w² ≈ 1 (--init normal --sigma-w2 1) or orthogonal") }
-        if acts.contains("relu") { r.append("use He init for ReLU (--init he-normal): σ_w² = 2 keeps the gradient's size") }
-        r += ["use SELU + LeCun normal (--activation selu --init lecun-normal)", "add normalization or residual connections",
-              "use fewer layers"]
-        return r
-    }
-
     static func vanishing(_ layers: [LayerStats], _ t: DiagnosisThresholds, step: Int) -> Verdict? {
         guard layers.count >= 3, let first = layers.first, let last = layers.last, last.gradNorm > 0,
               first.gradNonFinite == 0, last.gradNonFinite == 0, first.gradNorm < t.vanishingAbsolute else { return nil }
@@ -67,7 +54,7 @@ package struct VanishingRule: DiagnosisRule {
             return Verdict(kind: .vanishing, layers: weak.isEmpty ? [first.layer] : weak, firstStep: step, predicted: false,
                            evidence: evidence,
                            explanation: "every layer multiplies the gradient by a factor below 1 (σ'·‖W‖), so the early layers get almost nothing and barely learn.",
-                           remedies: remedies(layers))
+                           remedies: [])
         }
         guard signal.isFinite, signal > 0, signal < t.vanishingRatio else { return nil }
         let weak = layers.dropLast().filter { $0.gainProduct < t.vanishingRatio }.map(\.layer)
@@ -76,7 +63,7 @@ package struct VanishingRule: DiagnosisRule {
         return Verdict(kind: .vanishing, layers: weak.isEmpty ? [first.layer] : weak, firstStep: step, predicted: false,
                        evidence: evidence,
                        explanation: "each layer's factor W_kᵀ·diag(φ') is below 1 (the ordered phase), so both the signal going forward and the gradient coming back fade geometrically with depth: no layer learns much.",
-                       remedies: remedies(layers))
+                       remedies: [])
     }
 }
 
@@ -108,7 +95,7 @@ package struct VanishingMeanRule: DiagnosisRule {
         return [Verdict(kind: .vanishing, layers: tiny, firstStep: s.step, predicted: false,
                         evidence: String(format: "mean |∇W| = %.1e in layer %d (below %.0e) while the top layer's is %.1e", v.gradMeanAbs, v.layer, t.vanishingMeanAbs, topMeanAbs),
                         explanation: "these layers receive almost no gradient, so their weights stay where they were initialized.",
-                        remedies: VanishingRule.remedies(layers))]
+                        remedies: [])]
     }
 
     package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {

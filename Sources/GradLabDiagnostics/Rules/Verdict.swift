@@ -2,7 +2,8 @@ import Foundation
 import GradLab
 
 /// A named problem found in the probe's stream, with the layers, the step it was first seen,
-/// the numbers that triggered it, the mechanism in plain words, and remedies ranked best first.
+/// the numbers that triggered it, the mechanism in plain words, and remedies ranked best first
+/// (the repair candidates of its rule as advice for the run's config; none on a bare stream).
 public struct Verdict: Codable, Equatable, Sendable {
     /// The name of a problem. Open: the built-in rules report the kinds below, and a rule defined
     /// elsewhere (`DiagnosisRule`) may declare its own, `Verdict.Kind("my-problem")`. It is
