@@ -9,7 +9,8 @@ import GradLabTheory
 /// with the fixed-batch loss measured at each probed step. One config, one set of verdicts.
 ///
 /// Callers that also record the run (run store, TensorBoard, live charts) attach to `trainer`
-/// and `probe` between `init` and `run`.
+/// and `probe` between `init` and `run`. A resumed run loads its checkpoint before the look, so
+/// the prediction describes the weights that go on training.
 public final class DiagnosticSession {
     public let config: RunConfig
     public let trainer: Trainer<Float>
@@ -23,11 +24,12 @@ public final class DiagnosticSession {
     let thresholds: DiagnosisThresholds
 
     public init(_ config: RunConfig, jacobian: Bool = false, thresholds: DiagnosisThresholds = DiagnosisThresholds(),
-                jsonl: String? = nil) throws {
+                jsonl: String? = nil, resume: String? = nil) throws {
         let c = try config.resolved()
         self.config = c
         self.thresholds = thresholds
         (trainer, train, test) = try c.build()
+        if let resume { _ = try trainer.resume(from: resume) }
         // One probe for both phases: the look before training, then every probed training step,
         // all in one stream (the first record is the look before training).
         probe = try Probe(model: trainer.model, options: Probe.Options(every: c.probeEvery, jacobian: jacobian, fixedBatchEvery: 1), jsonl: jsonl)

@@ -39,10 +39,10 @@ public final class Probe: TrainingObserver {
     var blocks: [Block] { topology.blocks }
     private var pending: [LayerStats]?
     /// What activation ops measured during this step's backward, by their input's node, with the
-    /// storage of the gradient they passed down (see `Tape.activationStatistics`).
+    /// storage of the gradient they passed down (see `TrainingObserver.saturationThreshold`).
     private var measuredByInput: [Int: (stats: ActivationGradientStatistics, gradient: UnsafeRawPointer?)] = [:]
     /// Activation outputs whose statistics are left to the backward sweep (kept for when nothing
-    /// was reported: another probe on the same model owns the tape's request).
+    /// was reported: another observer on the same tape asked first).
     private var deferredActivation: [Int: Tensor<Float>] = [:]
     private var probing = false
     /// Whether this probed step needs the optimizer's measured update norms (not plain SGD).
@@ -133,6 +133,8 @@ public final class Probe: TrainingObserver {
         parameterGradient(ObjectIdentifier(parameter), gradient.summary())
     }
 
+    public func wantsRecurrenceEvents(layer: ObjectIdentifier) -> Bool { probing && recurrentSlotOfLayer[layer] != nil }
+
     public func recurrence(_ event: RecurrenceEvent, layer: ObjectIdentifier) {
         guard probing, let slot = recurrentSlotOfLayer[layer] else { return }
         let r = topology.recurrent[slot]
@@ -169,7 +171,7 @@ public final class Probe: TrainingObserver {
         tape.backward(from: loss)
         let norm = sqrt(pending!.reduce(0) { $0 + $1.gradNorm * $1.gradNorm + ($1.biasGradNorm ?? 0) * ($1.biasGradNorm ?? 0) })
         let value = Double(loss.value.item)
-        return finish(step: trainer.optimizer.step, loss: value, accuracy: acc, gradNorm: norm,
+        return finish(step: trainer.optimizer.step, beforeTraining: true, loss: value, accuracy: acc, gradNorm: norm,
                       learningRate: trainer.optimizer.learningRate, optimizer: nil, batch: batch,
                       fixed: options.fixedBatchEvery > 0 ? (value, acc) : nil)
     }
@@ -250,7 +252,7 @@ public final class Probe: TrainingObserver {
     }
 
     @discardableResult
-    private func finish(step: Int, loss: Double, accuracy: Double?, gradNorm: Double, learningRate: Double,
+    private func finish(step: Int, beforeTraining: Bool = false, loss: Double, accuracy: Double?, gradNorm: Double, learningRate: Double,
                         optimizer: Optimizer<Float>?, batch: Dataset<Float>?, fixed: (loss: Double, accuracy: Double?)? = nil) -> ProbeStep {
         probing = false
         var layers = pending ?? []
@@ -289,6 +291,7 @@ public final class Probe: TrainingObserver {
         }
         var record = ProbeStep(step: step, loss: loss, accuracy: accuracy, gradNorm: gradNorm, learningRate: learningRate, layers: layers,
                                fixedLoss: fixed?.loss, fixedAccuracy: fixed?.accuracy)
+        if beforeTraining { record.beforeTraining = true }
         record.time = timeStats(step: step)
         if options.jacobian, let batch = batch ?? lastBatch {
             let spectra = JacobianSpectra.measure(blocks: blocks.map { ($0.weight, $0.bias, $0.activation) }, input: batch.features,

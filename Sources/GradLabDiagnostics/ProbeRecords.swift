@@ -56,8 +56,9 @@ public struct LayerStats: Codable, Equatable, Sendable {
 }
 
 /// One probed step: the training metrics and every layer's statistics (`"type": "step"` in JSON
-/// Lines, written before its layers). In `gradlab diagnose` streams the first record is the look
-/// before training (one forward/backward, nothing updated), then the probed training steps.
+/// Lines, written before its layers). In a diagnostic session's stream the first record is the look
+/// before training (one forward/backward, nothing updated; `beforeTraining`), then the probed
+/// training steps.
 public struct ProbeStep: Codable, Equatable, Sendable {
     public var step: Int
     public var loss: Double
@@ -75,6 +76,8 @@ public struct ProbeStep: Codable, Equatable, Sendable {
     /// because the weights moved. `loss` is the training batch's, noisy at small batch sizes.
     public var fixedLoss: Double?
     public var fixedAccuracy: Double?
+    /// True for the look before training (`Probe.measureOnce`), absent otherwise.
+    public var beforeTraining: Bool?
 
     public init(step: Int, loss: Double, accuracy: Double? = nil, gradNorm: Double, learningRate: Double, layers: [LayerStats],
                 fixedLoss: Double? = nil, fixedAccuracy: Double? = nil) {
@@ -85,7 +88,7 @@ public struct ProbeStep: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case step, loss, accuracy, gradNorm = "grad_norm", learningRate = "learning_rate", layers, time
         case jacobianSigmaMax = "jacobian_sigma_max", jacobianMeanSquaredSigma = "jacobian_mean_sq_sigma"
-        case fixedLoss = "fixed_loss", fixedAccuracy = "fixed_accuracy"
+        case fixedLoss = "fixed_loss", fixedAccuracy = "fixed_accuracy", beforeTraining = "before_training"
     }
 
     /// First layer (forward order) whose activations are non-finite, then first in backward

@@ -69,6 +69,8 @@ struct ProbeTopology {
             case let .container(inner, innerPrefix):
                 plain = false
                 walk(inner, prefix + "layers.\(i).\(innerPrefix)", top: false)
+            case .opaque:
+                plain = false
             case let .recurrent(cell, weightIH, weightHH) where top:
                 recurrent.append(RecurrentLayer(index: i, name: prefix + "layers.\(i)", cell: cell, weightIH: weightIH, weightHH: weightHH,
                                                 id: ObjectIdentifier(layer)))

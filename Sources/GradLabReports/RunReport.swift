@@ -74,7 +74,8 @@ package enum RunReport {
 
     static func section(_ run: StoredRun) -> String {
         var b = "<h2>\(SVG.escape(run.name))</h2>"
-        let probed = run.probe.filter { !$0.layers.isEmpty }
+        // Training steps only: the look before training is the step-0 prediction's, not a step.
+        let probed = run.probe.filter { !$0.layers.isEmpty && $0.beforeTraining != true }
         // Per-layer pictures need a stack of layers; a recurrent net's story is through time.
         if probed.first.map({ $0.layers.count >= 3 }) ?? false {
             b += "<figure>" + RepairReport.gradientHeatmap(probed, title: "\(run.name): ‖∂L/∂W‖, layer × step") + "</figure>"

@@ -2,11 +2,11 @@ import Foundation
 import GradLab
 import GradLabDiagnostics
 
-/// Records a training run into a store as it happens: hooks a trainer's `onStep` (and a probe's
+/// Records a training run into a store as it happens: observes a trainer's steps (and a probe's
 /// `onRecord`), buffers the rows and writes them in batches, so storing costs one transaction
 /// every `flushEvery` steps rather than one per step.
 ///
-/// The hooks cannot throw, so a failed write is kept and rethrown by the next `flush()` or by
+/// The callbacks cannot throw, so a failed write is kept and rethrown by the next `flush()` or by
 /// `finish`; rows stay buffered until a write succeeds.
 package final class RunRecorder {
     package let store: any RunStore

@@ -6,7 +6,8 @@ import GradLabTheory
 /// The run-config keys as flags (`--depth 20`, `--lr=-1`, `--standardize`), read through the key
 /// table `RunConfig.keys`: no key is declared here. `GradLabCLI.main` rewrites each such flag after
 /// a command that takes run options into a hidden `--set KEY=VALUE`, so the value that follows a
-/// flag is always its value (even `-1`), and the key table alone checks names, types and ranges.
+/// flag is its value (even `-1`; a Bool key takes a following `true`/`false`, else is set), and the
+/// key table alone checks names, types and ranges.
 struct RunOptions: ParsableArguments {
     @Option(help: "JSON config file with the run-config keys below as keys (e.g. {\"depth\": 20, \"activation\": \"tanh\"}); flags override it.")
     var config: String?
@@ -43,7 +44,10 @@ struct RunOptions: ParsableArguments {
             let parts = body.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = parts.first.map(String.init), let key = RunConfig.key(name) else { out.append(a); i += 1; continue }
             if parts.count == 2 { out += ["--set", "\(name)=\(parts[1])"]; i += 1 }
-            else if key.isFlag { out += ["--set", "\(name)=true"]; i += 1 }
+            else if key.isFlag {
+                let explicit = i + 1 < args.count && (args[i + 1] == "true" || args[i + 1] == "false")
+                out += ["--set", "\(name)=\(explicit ? args[i + 1] : "true")"]; i += explicit ? 2 : 1
+            }
             else if i + 1 < args.count { out += ["--set", "\(name)=\(args[i + 1])"]; i += 2 }
             else { throwMissing(name) }
         }
@@ -68,7 +72,7 @@ struct RunOptions: ParsableArguments {
     func resolve() throws -> RunConfig {
         var c = try config.map(RunConfig.load) ?? RunConfig()
         for s in settings {
-            let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
+            let parts = s.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 2, let key = RunConfig.key(parts[0]) else { throw GradLabError.invalid("--set takes KEY=VALUE with a run-config key, got '\(s)'") }
             try key.set(JSONValue(text: parts[1]), in: &c)
         }

@@ -47,11 +47,11 @@ struct Train: ParsableCommand {
         Backend.setThreads(config.threads)
         // A probed run is the diagnostic run every command shares; a plain one builds just the trainer.
         let probed = watch || probeJSONL != nil || diagnose || tensorboard != nil || record != nil
-        let session = probed ? try DiagnosticSession(config, jsonl: probeJSONL) : nil
+        let session = probed ? try DiagnosticSession(config, jsonl: probeJSONL, resume: resume) : nil
         let (trainer, train, test): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try session.map { ($0.trainer, $0.train, $0.test) } ?? config.build()
         if summary { print(try trainer.model.summaryTable(input: [config.batch, train.inputSize])) }
         if let resume {
-            _ = try trainer.resume(from: resume)
+            if session == nil { _ = try trainer.resume(from: resume) }
             print("resumed from \(resume) at step \(trainer.optimizer.step)")
         }
         let modelName = config.model == .mlp ? "\(config.depth)×\(config.width) \(config.activation) MLP" : "\(config.depth)×\(config.width) \(config.model)"

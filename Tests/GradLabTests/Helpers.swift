@@ -64,6 +64,7 @@ final class RecordingObserver<S: Scalar>: TrainingObserver {
 
     func layerOutput(_ output: Var<S>, index: Int, container: Sequential<S>) { onLayerOutput?(index, output, container) }
     func saturationThreshold(_ kind: ActivationKind) -> Double? { threshold }
+    func wantsRecurrenceEvents(layer: ObjectIdentifier) -> Bool { true }
     func activationStatistics(input: Int, _ statistics: ActivationGradientStatistics, gradient: UnsafeRawPointer?) { measured = statistics }
     func recurrence(_ event: RecurrenceEvent, layer: ObjectIdentifier) {
         switch event {

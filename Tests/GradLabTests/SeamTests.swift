@@ -132,4 +132,19 @@ final class SeamTests: XCTestCase {
         XCTAssertEqual(probe.steps.count, 1 + 3)
         XCTAssertTrue(probe.steps.last!.layers.allSatisfy { $0.gradNorm > 0 && $0.updateNorm > 0 })
     }
+
+    /// A resumed run's look before training is taken on the resumed weights, at the resumed step.
+    func testAResumedProbedRunLooksAtTheResumedWeights() throws {
+        var c = RunConfig(); c.data = .blobs; c.samples = 128; c.depth = 2; c.width = 16; c.steps = 20; c.evalEvery = 0
+        let (t, train, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try c.resolved().build()
+        _ = try t.fit(train, steps: 10)
+        let path = tempPath("seam-resume-\(UUID().uuidString).safetensors")
+        try t.saveCheckpoint(path)
+        let session = try DiagnosticSession(c, resume: path)
+        XCTAssertEqual(session.trainer.optimizer.step, 10)
+        let first = try XCTUnwrap(t.model.namedParameters.first { $0.name.hasSuffix("weight") }?.parameter)
+        XCTAssertEqual(session.initial.layers[0].weightNorm, first.value.norm)
+        XCTAssertEqual(session.initial.beforeTraining, true)
+        XCTAssertEqual(try session.run().history.steps.count, 10)
+    }
 }

@@ -27,6 +27,8 @@ public enum ProbeRole<S: Scalar> {
     case normalization
     /// A container whose layers the probe walks (e.g. a residual branch); prefix names it.
     case container(Sequential<S>, prefix: String)
+    /// A layer with an inside the probe cannot walk (the model is then no plain chain).
+    case opaque
     /// A fused recurrent layer: gradients through time, recurrent spectra, gate statistics.
     case recurrent(cell: RecurrentCell, weightIH: Parameter<S>, weightHH: Parameter<S>)
     /// Nothing to measure.

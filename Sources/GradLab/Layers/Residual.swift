@@ -96,7 +96,7 @@ public final class Residual<S: Scalar>: StatefulLayer {
         }
     }
     public var summary: String { "Residual(\(scale), \(branch.summary))" }
-    public var probeRole: ProbeRole<S> { (branch as? Sequential<S>).map { .container($0, prefix: "branch.") } ?? .none }
+    public var probeRole: ProbeRole<S> { (branch as? Sequential<S>).map { .container($0, prefix: "branch.") } ?? .opaque }
     public func outputShape(for input: [Int]) throws -> [Int] {
         let out = try branch.outputShape(for: input)
         guard out == input else {

@@ -11,10 +11,10 @@ extension Var {
         }
         let out = Tensor(shape: x.shape, scalars: y)
         return tape.record(out, inputs: [self]) { g, put in
-            let observers = self.tape.observers
-            let threshold = observers.lazy.compactMap { $0.saturationThreshold(kind) }.first
-            let (dx, stats) = activationGradient(kind, x: x, y: out, dy: g, measuring: threshold)
-            if let stats { for o in observers { o.activationStatistics(input: self.id, stats, gradient: dx.storageAddress) } }
+            // One measuring sweep, for the first observer that asks; others measure for themselves.
+            let asking = self.tape.observers.first { $0.saturationThreshold(kind) != nil }
+            let (dx, stats) = activationGradient(kind, x: x, y: out, dy: g, measuring: asking?.saturationThreshold(kind))
+            if let asking, let stats { asking.activationStatistics(input: self.id, stats, gradient: dx.storageAddress) }
             put(self.id, dx)
         }
     }

@@ -34,7 +34,7 @@ extension Var {
         let trace = RecurrenceTrace<S>(), inputGradient = tape.needsGrad(self)
         let out = recurrenceForward(cell, x: value.scalars, wih: weightIH.value.scalars, whh: weightHH.value.scalars,
                                     bih: biasIH.value.scalars, bhh: biasHH.value.scalars, B: B, T: T, I: I, H: H, trace: trace)
-        let observers = layer == nil ? [] : tape.observers
+        let observers = layer.map { l in tape.observers.filter { $0.wantsRecurrenceEvents(layer: l) } } ?? []
         if let layer, !observers.isEmpty {
             let stats = recurrenceStats(cell, trace: trace, B: B, T: T, H: H)
             for o in observers { o.recurrence(.forward(stats), layer: layer) }

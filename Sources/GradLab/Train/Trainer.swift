@@ -91,7 +91,7 @@ public final class Trainer<S: Scalar> {
             if case .skip = decision {
                 // The step counts (batches and schedules stay aligned) but changes nothing.
                 skippedSteps += 1
-                optimizer.zeroGrad(); optimizer.step += 1
+                optimizer.zeroGrad(); optimizer.step += 1; optimizer.measureUpdates = false
                 let record = StepRecord(step: s, epoch: epoch, loss: lossValue, accuracy: acc, gradNorm: norm, learningRate: 0)
                 for o in observers { o.stepDidFinish(record, trainer: self) }
                 return record

@@ -20,11 +20,15 @@ public protocol TrainingObserver<S>: AnyObject {
     /// |y| beyond which units of `kind` count as saturated, if this observer wants activation ops to
     /// measure their output and the gradient they pass down during backward (one sweep); nil: no.
     func saturationThreshold(_ kind: ActivationKind) -> Double?
-    /// What an activation op measured during backward, keyed by its input's node, with the storage
-    /// of the gradient it passed down.
+    /// What an activation op measured during backward for this observer (the first whose
+    /// `saturationThreshold` asked), keyed by its input's node, with the storage of the gradient
+    /// it passed down.
     func activationStatistics(input: Int, _ statistics: ActivationGradientStatistics, gradient: UnsafeRawPointer?)
     /// `parameter`'s gradient from this backward pass is complete (before it is accumulated).
     func parameterGradient(_ parameter: Parameter<S>, _ gradient: Tensor<S>)
+    /// Whether this observer wants `layer`'s fused recurrence to measure and report its events in
+    /// this pass (they cost a pass over the gates and, for the LSTM, a copy of c_T).
+    func wantsRecurrenceEvents(layer: ObjectIdentifier) -> Bool
     /// The fused recurrence of `layer` measured something (see `RecurrenceEvent`).
     func recurrence(_ event: RecurrenceEvent, layer: ObjectIdentifier)
     /// After backward and clipping, before the update (gradients are in `Parameter.grad`).
@@ -40,6 +44,7 @@ extension TrainingObserver {
     public func saturationThreshold(_ kind: ActivationKind) -> Double? { nil }
     public func activationStatistics(input: Int, _ statistics: ActivationGradientStatistics, gradient: UnsafeRawPointer?) {}
     public func parameterGradient(_ parameter: Parameter<S>, _ gradient: Tensor<S>) {}
+    public func wantsRecurrenceEvents(layer: ObjectIdentifier) -> Bool { false }
     public func recurrence(_ event: RecurrenceEvent, layer: ObjectIdentifier) {}
     public func stepWillUpdate(_ step: Int, trainer: Trainer<S>) {}
     public func stepDidFinish(_ record: StepRecord, trainer: Trainer<S>) {}
