@@ -70,14 +70,23 @@ public struct RunDirectory: Sendable {
         return try? JSONDecoder.records.decode(RunResult.self, from: d)
     }
 
+    /// One record per line. A last line without its newline that does not parse is what a run
+    /// killed mid-write leaves: it is skipped with a warning naming the file and line.
     func readLines<T: Decodable>(_ f: File) throws -> [T] {
         guard let text = try? String(contentsOfFile: file(f), encoding: .utf8) else { return [] }
         let dec = JSONDecoder.records
-        return try text.split(separator: "\n").enumerated().map { i, line in
-            do { return try dec.decode(T.self, from: Data(line.utf8)) } catch {
+        let lines = text.split(separator: "\n")
+        var out: [T] = []
+        for (i, line) in lines.enumerated() {
+            do { out.append(try dec.decode(T.self, from: Data(line.utf8))) } catch {
+                if i == lines.count - 1 && !text.hasSuffix("\n") {
+                    FileHandle.standardError.write(Data("warning: \(file(f)):\(i + 1): truncated last line skipped (the run was stopped mid-write)\n".utf8))
+                    break
+                }
                 throw GradLabError.data("\(file(f)):\(i + 1): not a valid record")
             }
         }
+        return out
     }
 }
 

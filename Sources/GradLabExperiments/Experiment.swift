@@ -82,8 +82,8 @@ package struct Experiment: Sendable {
             }
             switch key {
             case "name":
-                guard let s = v.string, !s.isEmpty, s.range(of: "^[A-Za-z0-9._-]+$", options: .regularExpression) != nil else {
-                    throw fail(v, "name must be letters, digits, '.', '_' or '-' (it names the runs directory)")
+                guard let s = v.string, s.range(of: "^[A-Za-z0-9_-][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
+                    throw fail(v, "name must be letters, digits, '.', '_' or '-', not starting with '.' (it names the runs directory)")
                 }
                 e.name = s
             case "description": e.description = v.string ?? ""

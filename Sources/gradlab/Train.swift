@@ -53,6 +53,9 @@ struct Train: ParsableCommand {
         if let resume {
             if session == nil { _ = try trainer.resume(from: resume) }
             print("resumed from \(resume) at step \(trainer.optimizer.step)")
+            guard trainer.optimizer.step < config.steps else {
+                throw GradLabError.invalid("\(resume) is already at step \(trainer.optimizer.step); --steps \(config.steps) leaves nothing to train: raise --steps above \(trainer.optimizer.step)")
+            }
         }
         let modelName = config.model == .mlp ? "\(config.depth)×\(config.width) \(config.activation) MLP" : "\(config.depth)×\(config.width) \(config.model)"
         print("training \(train.name): \(train.count) train / \(test.count) test samples, \(modelName), \(trainer.model.parameterCount) parameters, \(trainer.optimizer.rule), seed \(config.seed)")

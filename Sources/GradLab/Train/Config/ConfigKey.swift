@@ -130,7 +130,13 @@ public struct ConfigKey: @unchecked Sendable {
     /// Sets the key from `value`; a wrong type names the key, what it wants and the value.
     public func set(_ value: JSONValue, in config: inout RunConfig) throws {
         guard write(&config, value) else {
-            let message = expected.hasPrefix("allowed:") ? "\(name) '\(value)' is not known; \(expected)" : "key '\(name)' must be \(expected), got \(value)"
+            let got: String
+            switch value {
+            case .string(let s): got = "the string \"\(s)\""
+            case .bool(let b): got = "\(b) (true/false)"
+            default: got = value.description
+            }
+            let message = expected.hasPrefix("allowed:") ? "\(name) '\(value)' is not known; \(expected)" : "key '\(name)' must be \(expected), got \(got)"
             throw GradLabError.badValue(key: name, value: value.description, message: message)
         }
     }

@@ -198,9 +198,12 @@ public struct RunConfig: Codable, Equatable, Sendable {
         case .csv(let path): all = try DataReader.csv(path)
         case let .idx(images, labels): all = try DataReader.idxPair(images: images, labels: labels)
         }
-        // Fixed split: a seeded permutation, 80% train.
+        // Fixed split: a seeded permutation, 80% train; both sides must hold rows.
+        guard all.count >= 2 else {
+            throw GradLabError.data("\(data): \(all.count) row\(all.count == 1 ? "" : "s"); the 80/20 train/test split needs at least 2 rows")
+        }
         var rng = SeededRandom(seed: 0x5E1)
-        let order = rng.permutation(all.count), cut = Swift.max(1, all.count * 4 / 5)
+        let order = rng.permutation(all.count), cut = Swift.min(all.count - 1, Swift.max(1, all.count * 4 / 5))
         return (all.subset(Array(order[..<cut])), all.subset(Array(order[cut...])))
     }
 
