@@ -36,8 +36,9 @@ public enum DataReader {
         }
         guard !y.isEmpty else { throw GradLabError.data("\(path): no data rows") }
         let classes = (y.max() ?? 0) + 1
-        // A head with more classes than rows cannot learn them: a label like 100000 is a typo or a value column.
-        guard classes <= Swift.max(y.count, 2) else {
+        // More classes than rows (and than any small label set) cannot be learned: a label like
+        // 100000 is a typo or a value column, and would build a head that large.
+        guard classes <= Swift.max(y.count, 1000) else {
             throw GradLabError.data("\(path): the largest label is \(classes - 1) but there are only \(y.count) rows; labels must be class indices 0, 1, 2, … (is the last column a value, not a class?)")
         }
         return try Dataset(name: name ?? (path as NSString).lastPathComponent, features: Tensor(shape: [y.count, width - 1], scalars: x),
