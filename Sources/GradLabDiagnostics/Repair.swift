@@ -110,7 +110,13 @@ public enum Repair {
     public static func ladder(for problem: Verdict, config: RunConfig, predicted: Bool? = nil,
                               rules: [any DiagnosisRule] = Diagnosis.rules) -> [RepairCandidate] {
         let predicted = predicted ?? problem.predicted
-        let out = Diagnosis.owner(of: problem.kind, in: rules)?.candidates(for: problem, config: config, predicted: predicted) ?? []
+        let owner = Diagnosis.owner(of: problem.kind, in: rules)
+        let builtIn = owner.map { o in Diagnosis.rules.contains { $0.kind == o.kind } } ?? false
+        // A recurrent net's problems, whichever built-in rule found them, are repaired through time:
+        // clipping for the explosions, gating and the recurrence's init for the rest.
+        let out = config.isRecurrent && builtIn
+            ? RepairCandidate.recurrentLadder(config, exploding: owner!.family.contains(.exploding))
+            : owner?.candidates(for: problem, config: config, predicted: predicted) ?? []
         // Drop candidates that change nothing.
         return out.filter { c in var edited = config; c.edit(&edited); return edited != config }
     }

@@ -29,7 +29,6 @@ package struct DeadReLURule: DiagnosisRule {
     /// init; units that die only during training were pushed there by too large a step, so then
     /// the learning rate ÷10 comes first.
     package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
-        if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         let structural = [RepairCandidate.zeroBias, .leaky, .selu, .batchNorm, .initFix(config)].compactMap { $0 }
         return predicted ? structural : [.lrDown] + structural
     }

@@ -40,7 +40,8 @@ public protocol DiagnosisRule: Sendable {
     var predictionPhase: Int { get }
     /// Remedies for `verdict` in `config`, most promising first; `predicted` tells whether its
     /// problem was already visible at step 0 (the architecture is at fault) or appeared only in
-    /// training. `Repair.ladder` drops those that would not change the config. Default: none.
+    /// training. `Repair.ladder` drops those that would not change the config; for a recurrent
+    /// config it uses the shared through-time ladder in place of a built-in rule's. Default: none.
     func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate]
 }
 

@@ -56,7 +56,6 @@ package struct ExplodingRule: DiagnosisRule {
     }
 
     package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
-        if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: true) }
         return Self.ladder(config, predicted: predicted)
     }
 

@@ -29,7 +29,6 @@ package struct NonFiniteRule: DiagnosisRule {
 
     /// The ladder of the exploding family (`ExplodingRule.ladder`).
     package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
-        if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: true) }
         return ExplodingRule.ladder(config, predicted: predicted)
     }
 

@@ -30,7 +30,6 @@ package struct OscillationRule: DiagnosisRule {
 
     /// The learning rate ÷10, Adam, a larger batch, the learning rate ÷30.
     package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
-        if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [.lrDown, .adam, .biggerBatch, .lrDownFar]
     }
 

@@ -26,7 +26,6 @@ package struct PlateauRule: DiagnosisRule {
 
     /// Adam, then the learning rate ×10, then ÷10.
     package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
-        if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [.adam, .lrUp, .lrDown]
     }
 

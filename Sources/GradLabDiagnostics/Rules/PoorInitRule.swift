@@ -27,7 +27,6 @@ package struct PoorInitRule: DiagnosisRule {
 
     /// A random init (the one matched to the activation, else Glorot uniform), then Adam.
     package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
-        if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [RepairCandidate.initFix(config) ?? .glorotUniform, .adam]
     }
 

@@ -24,7 +24,6 @@ package struct SaturationRule: DiagnosisRule {
 
     /// Standardize the inputs, the matched init, a ReLU swap, batch normalization.
     package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
-        if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [RepairCandidate.standardize, .initFix(config), .relu, .batchNorm].compactMap { $0 }
     }
 

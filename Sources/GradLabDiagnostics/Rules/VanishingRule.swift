@@ -32,7 +32,6 @@ package struct VanishingRule: DiagnosisRule {
     /// Feed-forward: the init matched to the activation, then swap the activation (SELU + LeCun,
     /// ReLU + He), normalize, the swap at a smaller rate, residual connections, and Adam last.
     package func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] {
-        if config.isRecurrent { return RepairCandidate.recurrentLadder(config, exploding: false) }
         return [RepairCandidate.initFix(config), .selu, .relu, .batchNorm, .reluSlow, .residual, .adam].compactMap { $0 }
     }
 
