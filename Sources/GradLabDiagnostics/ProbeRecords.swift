@@ -55,6 +55,23 @@ public struct LayerStats: Codable, Equatable, Sendable {
     }
 }
 
+/// How a layer is shown everywhere (verdicts, tables, charts, the terminal): its 1-based index among
+/// the model's linear maps counted from the input, then its stable dotted name, e.g. `3 · layers.4`.
+/// `short` is the bare index for tight axes, where a legend or caption gives the names.
+public struct LayerLabel: Hashable, Sendable {
+    public var index: Int
+    public var name: String
+    public init(index: Int, name: String) { self.index = index; self.name = name }
+    public var text: String { "\(index) · \(name)" }
+    public var short: String { "\(index)" }
+    /// In a sentence: "layer 3 (layers.4)".
+    public var prose: String { "layer \(index) (\(name))" }
+}
+
+extension LayerStats {
+    public var label: LayerLabel { LayerLabel(index: layer, name: name) }
+}
+
 /// One probed step: the training metrics and every layer's statistics (`"type": "step"` in JSON
 /// Lines, written before its layers). In a diagnostic session's stream the first record is the look
 /// before training (one forward/backward, nothing updated; `beforeTraining`), then the probed
