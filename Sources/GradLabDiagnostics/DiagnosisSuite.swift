@@ -35,7 +35,9 @@ public enum DiagnosisSuite {
         let b = base(bug)
         var twin = b
         fix(&twin)
-        return SuiteCase(name: name, category: category, bug: b, twin: twin, expected: expected, consistent: consistent, layers: layers, steps: steps)
+        // A buggy run that ends no better than a constant answer is truly not learning, whatever the bug.
+        return SuiteCase(name: name, category: category, bug: b, twin: twin, expected: expected, consistent: consistent.union([.notLearning]),
+                         layers: layers, steps: steps)
     }
 
     static func mlp(_ c: inout RunConfig, _ data: DataSource, depth: Int, width: Int, _ activation: ActivationKind, _ initializer: InitKind,
@@ -147,9 +149,9 @@ public enum DiagnosisSuite {
              bug: { mlp(&$0, .blobs, depth: 2, width: 32, .tanh, .glorotUniform, .adam, lr: 1e-5) }, fix: { $0.lr = 1e-2 }),
         pair("SGD learning rate 1e-4 on a regression (slow convergence)", "slow-convergence", steps: 150, expected: [.slowConvergence, .notDecreasing], consistent: [.updateRatio],
              bug: { mlp(&$0, .teacher, depth: 1, width: 32, .tanh, .glorotUniform, .sgd, lr: 1e-4) }, fix: { $0.lr = 0.1 }),
-        pair("SGD learning rate 1e-6 (not learning)", "slow-convergence", steps: 150, expected: [.notDecreasing, .updateRatio, .unchanged, .slowConvergence],
+        pair("SGD learning rate 1e-6 (not learning)", "slow-convergence", steps: 150, expected: [.notDecreasing, .updateRatio, .unchanged, .slowConvergence, .notLearning],
              bug: { mlp(&$0, .circles, depth: 3, width: 32, .relu, .heNormal, .sgd, lr: 1e-6) }, fix: { $0.lr = 0.05 }),
-        pair("Adam learning rate 1e-8 (not learning)", "slow-convergence", steps: 150, expected: [.notDecreasing, .updateRatio, .unchanged, .slowConvergence],
+        pair("Adam learning rate 1e-8 (not learning)", "slow-convergence", steps: 150, expected: [.notDecreasing, .updateRatio, .unchanged, .slowConvergence, .notLearning],
              bug: { mlp(&$0, .blobs, depth: 3, width: 32, .tanh, .glorotUniform, .adam, lr: 1e-8) }, fix: { $0.lr = 1e-2 }),
 
         // Other.

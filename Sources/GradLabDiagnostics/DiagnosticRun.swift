@@ -21,6 +21,8 @@ public final class DiagnosticSession {
     public let prediction: [Verdict]
     /// ‖x‖²/N of the training inputs, recorded with the run for the mean-field prediction.
     public let inputVariance: Double
+    /// What a constant answer scores on the training data: the yardstick of "learned nothing".
+    public let baseline: TaskBaseline
     let thresholds: DiagnosisThresholds
 
     public init(_ config: RunConfig, jacobian: Bool = false, thresholds: DiagnosisThresholds = DiagnosisThresholds(),
@@ -39,6 +41,7 @@ public final class DiagnosticSession {
         prediction = Diagnosis.predict(initial, config: c, thresholds: thresholds)
         probe.attach(to: trainer)
         inputVariance = train.features.moments().sumOfSquares / Double(Swift.max(train.features.count, 1))
+        baseline = TaskBaseline(of: train)
     }
 
     /// Trains for the config's steps (evaluating on the test set every `eval-every` steps) and
@@ -48,9 +51,9 @@ public final class DiagnosticSession {
         let history = try trainer.fit(train, test: test, steps: c.steps, evalEvery: c.evalEvery == 0 ? c.steps : c.evalEvery,
                                       checkpoint: checkpoint, checkpointEvery: checkpointEvery == 0 ? c.steps : checkpointEvery,
                                       metadata: ["config": c.json], progress: progress)
-        let verdicts = Diagnosis.run(Array(probe.steps.dropFirst()), config: c, thresholds: thresholds)
+        let verdicts = Diagnosis.run(Array(probe.steps.dropFirst()), config: c, baseline: baseline, thresholds: thresholds)
         return DiagnosticRun(config: c, prediction: prediction, verdicts: verdicts, probe: probe, history: history,
-                             initial: initial, inputVariance: inputVariance)
+                             initial: initial, inputVariance: inputVariance, baseline: baseline)
     }
 }
 
@@ -65,9 +68,11 @@ public struct DiagnosticRun {
     /// Step-0 look (before training).
     public let initial: ProbeStep
     public let inputVariance: Double
+    public let baseline: TaskBaseline
 
-    /// Verdicts from prediction and training merged: one per kind, the earliest.
-    public var all: [Verdict] { Verdict.merged(prediction + verdicts) }
+    /// Verdicts from prediction and training merged (one per kind, the earliest), causes first
+    /// and each consequence advised by its cause (`Diagnosis.ranked`).
+    public var all: [Verdict] { Diagnosis.ranked(Verdict.merged(prediction + verdicts), config: config) }
     public var healthy: Bool { all.isEmpty }
 
     /// The mean-field prediction beside the measured step-0 gradients, where the theory applies.

@@ -38,13 +38,20 @@ public struct RepairAttempt: Codable, Sendable {
     public var verdicts: [String]
     /// The targeted problem (its family of verdicts) is gone.
     public var problemRemoved: Bool
+    /// The verdict that kept this candidate from winning: one of the problem's family, or a
+    /// breakdown it traded in (nil when none did).
+    public var blockedBy: String?
+    /// Training steps of this trial, and the unrepaired run's metric over as many.
+    public var steps: Int
+    public var unrepairedMetric: Double
     /// Mean training loss over the last 10% of the trial (∞ if the run broke down).
     public var metric: Double
     public var improved: Bool
     public var seconds: Double
     public var error: String?
     enum CodingKeys: String, CodingKey {
-        case name, rationale, inRun = "in_run", verdicts, problemRemoved = "problem_removed", metric, improved, seconds, error
+        case name, rationale, inRun = "in_run", verdicts, problemRemoved = "problem_removed", blockedBy = "blocked_by", steps
+        case unrepairedMetric = "unrepaired_metric", metric, improved, seconds, error
     }
 }
 
@@ -56,15 +63,18 @@ public struct RepairResult: Sendable {
     public var attempts: [RepairAttempt]
     public var winner: RepairAttempt? { attempts.last.flatMap { $0.problemRemoved && $0.improved ? $0 : nil } }
     public var repairedConfig: RunConfig?
-    /// Steps of each trial and the unrepaired run's metric over the same steps.
+    /// The shortest trial, and the unrepaired run's metric over as many steps (a trial that looks
+    /// healthy but has not yet beaten `baseline` is extended: `Repair.run`).
     public var trialSteps: Int
     public var unrepairedMetric: Double
+    /// What a constant answer scores on the task: a trial must beat it to be judged early.
+    public var baseline: TaskBaseline
     /// Wall time of the unrepaired run (the "one training run") and of all trials together.
     public var runSeconds: Double
     public var repairSeconds: Double
     /// Compute spent on repair relative to one training run: training steps of all trials over
     /// the run's steps (machine-independent; seconds are reported too).
-    public var costRatio: Double { Double(attempts.count * trialSteps) / Double(Swift.max(config.steps, 1)) }
+    public var costRatio: Double { Double(attempts.reduce(0) { $0 + $1.steps }) / Double(Swift.max(config.steps, 1)) }
     /// Probe records of the unrepaired run and of the winning trial (for before/after pictures).
     public var before: [ProbeStep]
     public var beforeLoss: [Double]
@@ -106,22 +116,35 @@ public enum Repair {
     }
 
     /// The candidates for `problem` in `config`, most promising first: those of the rule that
-    /// owns its kind (`DiagnosisRule.candidates`); those that would not change the config are dropped.
+    /// owns its kind (`DiagnosisRule.candidates`), or its cause's for a consequence
+    /// (`Verdict.cause`); those that would not change the config are dropped.
     public static func ladder(for problem: Verdict, config: RunConfig, predicted: Bool? = nil,
                               rules: [any DiagnosisRule] = Diagnosis.rules) -> [RepairCandidate] {
         let predicted = predicted ?? problem.predicted
-        let owner = Diagnosis.owner(of: problem.kind, in: rules)
+        let owner = Diagnosis.owner(of: problem.cause ?? problem.kind, in: rules)
+        guard owner != nil || problem.cause == nil else { return [] }
         let builtIn = owner.map { o in Diagnosis.rules.contains { $0.kind == o.kind } } ?? false
         // A recurrent net's problems, whichever built-in rule found them, are repaired through time:
         // clipping for the explosions, gating and the recurrence's init for the rest.
         let out = config.isRecurrent && builtIn
             ? RepairCandidate.recurrentLadder(config, exploding: owner!.family.contains(.exploding))
             : owner?.candidates(for: problem, config: config, predicted: predicted) ?? []
-        // Drop candidates that change nothing.
-        return out.filter { c in var edited = config; c.edit(&edited); return edited != config }
+        // Drop candidates that change nothing, and any that makes the same config as one before it.
+        var seen: [RunConfig] = [config]
+        return out.filter { c in
+            var edited = config
+            c.edit(&edited)
+            guard !seen.contains(edited) else { return false }
+            seen.append(edited)
+            return true
+        }
     }
 
-    /// Diagnoses `config` over its full `steps`, then tries the ladder.
+    /// Diagnoses `config` over its full `steps`, then tries the ladder. Each trial trains
+    /// `budgetFraction` of the steps (at least 50) from the same seed; one that shows none of the
+    /// problem's verdicts but has not yet beaten the task's baseline (the constant answer's loss,
+    /// by `margin`) is extended, doubling, up to the full steps: a task that takes hundreds of
+    /// steps to learn is judged after hundreds.
     public static func run(_ config: RunConfig, budgetFraction: Double = 0.25, margin: Double = 0.02,
                            progress: ((String) -> Void)? = nil) throws -> RepairResult {
         guard budgetFraction > 0 && budgetFraction <= 1 else { throw GradLabError.invalid("budget fraction \(budgetFraction) must be in (0, 1]") }
@@ -134,6 +157,7 @@ public enum Repair {
         let losses = original.history.steps.map(\.loss)
         var result = RepairResult(config: config, problem: primary(verdicts), allVerdicts: verdicts, attempts: [], repairedConfig: nil,
                                   trialSteps: trialSteps, unrepairedMetric: metric(Array(losses.prefix(trialSteps)), expected: trialSteps),
+                                  baseline: original.baseline,
                                   runSeconds: runSeconds, repairSeconds: 0, before: original.probe.steps, beforeLoss: losses,
                                   after: [], afterLoss: [])
         guard let problem = result.problem else { return result }
@@ -148,17 +172,26 @@ public enum Repair {
             progress?(candidate.name)
             let started = now()
             do {
-                let trial = try DiagnosticRun.run(c, steps: trialSteps)
-                let m = metric(trial.history.steps.map(\.loss), expected: trialSteps)
-                let vs = trial.all
+                var steps = trialSteps, trial: DiagnosticRun, blocker: Verdict?
                 // Removed, and no breakdown traded in for it (a fix that makes the loss blow up
                 // is not a repair).
                 let breakdown: Set<Verdict.Kind> = [.nonFinite, .lossBlowUp, .exploding]
-                let removed = !vs.contains { target.contains($0.kind) || breakdown.contains($0.kind) }
-                let improved = m.isFinite && (m <= (1 - margin) * result.unrepairedMetric || !result.unrepairedMetric.isFinite)
+                repeat {
+                    if steps > trialSteps { progress?("\(candidate.name): looks healthy, not yet below the baseline; extending to \(steps) steps") }
+                    trial = try DiagnosticRun.run(c, steps: steps)
+                    blocker = trial.all.first { target.contains($0.kind) || breakdown.contains($0.kind) }
+                    let m = metric(trial.history.steps.map(\.loss), expected: steps)
+                    guard blocker == nil, m.isFinite, m > (1 - margin) * result.baseline.loss, steps < config.steps else { break }
+                    steps = Swift.min(config.steps, steps * 2)
+                } while true
+                let m = metric(trial.history.steps.map(\.loss), expected: steps)
+                let unrepaired = metric(Array(losses.prefix(steps)), expected: steps)
+                let vs = trial.all
+                let removed = blocker == nil
+                let improved = m.isFinite && (m <= (1 - margin) * unrepaired || !unrepaired.isFinite)
                 result.attempts.append(RepairAttempt(name: candidate.name, rationale: candidate.rationale, inRun: candidate.inRun,
-                                                     verdicts: vs.map(\.line), problemRemoved: removed, metric: m, improved: improved,
-                                                     seconds: now() - started))
+                                                     verdicts: vs.map(\.line), problemRemoved: removed, blockedBy: blocker?.line, steps: steps,
+                                                     unrepairedMetric: unrepaired, metric: m, improved: improved, seconds: now() - started))
                 if removed && improved {
                     c.steps = config.steps
                     result.repairedConfig = c
@@ -168,8 +201,8 @@ public enum Repair {
                 }
             } catch {
                 result.attempts.append(RepairAttempt(name: candidate.name, rationale: candidate.rationale, inRun: candidate.inRun, verdicts: [],
-                                                     problemRemoved: false, metric: .infinity, improved: false, seconds: now() - started,
-                                                     error: "\(error)"))
+                                                     problemRemoved: false, blockedBy: nil, steps: 0, unrepairedMetric: result.unrepairedMetric,
+                                                     metric: .infinity, improved: false, seconds: now() - started, error: "\(error)"))
             }
         }
         result.repairSeconds = now() - t0

@@ -101,12 +101,14 @@ public struct RunResult: Codable, Sendable {
     public var verdicts: [String]
     /// ‖x‖²/N of the training inputs (for the mean-field prediction, without reloading the data).
     public var inputVariance: Double?
+    /// What a constant answer scores on the training data (absent in runs recorded before it was).
+    public var baseline: TaskBaseline?
     public var seconds: Double
     public var started: Date
     public var finished: Date
     enum CodingKeys: String, CodingKey {
         case name, status, steps, finalLoss = "final_loss", testLoss = "test_loss", testAccuracy = "test_accuracy"
-        case verdicts, inputVariance = "input_variance", seconds, started, finished
+        case verdicts, inputVariance = "input_variance", baseline, seconds, started, finished
     }
 
     public init(name: String, run: DiagnosticRun, started: Date) {
@@ -118,6 +120,7 @@ public struct RunResult: Codable, Sendable {
         testLoss = last?.loss; testAccuracy = last?.accuracy
         verdicts = run.all.map(\.line)
         inputVariance = run.inputVariance
+        baseline = run.baseline
         seconds = Date().timeIntervalSince(started)
         self.started = started; finished = Date()
     }

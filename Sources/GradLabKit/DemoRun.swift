@@ -26,14 +26,46 @@ package final class DemoRun {
     }
 
     package var verdict: String {
-        let first = initialGradNorms.first ?? 0, last = initialGradNorms.last ?? 1
-        let ratio = first / Swift.max(last, 1e-300)
-        let acc = (result?.accuracy ?? 0) * 100
-        let perLayer = Foundation.pow(ratio, 1 / Double(Swift.max(initialGradNorms.count - 1, 1)))
-        let story = ratio < 1e-3
-            ? "the gradient shrinks ×\(String(format: "%.2f", perLayer)) per layer, so the first layer gets \(String(format: "%.1e", ratio)) of the last layer's: early layers barely move (vanishing gradients)"
-            : "the gradient keeps its size through the layers (first/last = \(String(format: "%.2f", ratio))), so every layer learns"
-        return String(format: "%@: test accuracy %.1f%% — ", name, acc) + story + "."
+        DemoRun.sentence(name: name, gradNorms: initialGradNorms, accuracy: result?.accuracy ?? .nan, chance: TaskBaseline(of: trainSet).accuracy ?? 0)
+    }
+
+    /// What a run's table and score show, in one sentence built from them: how the gradient
+    /// changes from the last layer to the first (`gradNorms`, input layer first), and whether the
+    /// test `accuracy` is a learned task (≥ 55%), chance (within 5 points of `chance`), or between.
+    package static func sentence(name: String, gradNorms: [Double], accuracy: Double, chance: Double) -> String {
+        let first = gradNorms.first ?? 0, last = gradNorms.last ?? 0
+        let ratio = last > 0 ? first / last : .nan
+        // Where the gradient underflowed to 0 on its way down, the factor is measured over the
+        // layers that still got some.
+        let reached = gradNorms.firstIndex { $0 > 0 } ?? gradNorms.count - 1
+        let span = Swift.max(gradNorms.count - 1 - reached, 1)
+        let perLayer = last > 0 ? Foundation.pow(gradNorms[reached] / last, 1 / Double(span)) : .nan
+        enum Gradient { case shrinks, grows, keeps }
+        let gradient: Gradient = ratio < 0.1 ? .shrinks : ratio > 10 ? .grows : .keeps
+        enum Score { case learned, nothing, partly }
+        let score: Score = accuracy >= 0.55 ? .learned : accuracy <= chance + 0.05 || !accuracy.isFinite ? .nothing : .partly
+        let share = ratio < 1 ? "1/\(Number.short(1 / ratio))" : "\(Number.short(ratio))×"
+        let story: String
+        switch gradient {
+        case .shrinks where first == 0:
+            story = "the gradient shrinks \(Number.factor(perLayer)) per layer until it underflows to exactly 0: the first \(reached) layers get none at all (vanishing gradients)"
+        case .shrinks:
+            story = "the gradient shrinks \(Number.factor(perLayer)) per layer, so the first layer gets \(share) of the last layer's (vanishing gradients)"
+        case .grows:
+            story = "the gradient grows \(Number.factor(perLayer)) per layer, so the first layer gets \(share) the last layer's (exploding gradients)"
+        case .keeps:
+            story = "the gradient keeps roughly its size through the layers (first/last = \(Number.short(ratio)))"
+        }
+        let outcome: String
+        switch (gradient, score) {
+        case (.keeps, .learned): outcome = "so every layer learns"
+        case (.keeps, .nothing): outcome = "yet it learned nothing (chance is \(Number.percent(chance))): the gradient's size is not what holds it back"
+        case (.keeps, .partly): outcome = "and it learned part of the task"
+        case (_, .learned): outcome = "yet it learned: at this depth the layers near the output, which get most of the gradient, are enough"
+        case (_, .nothing): outcome = "and it learned nothing (chance is \(Number.percent(chance))): the early layers barely move"
+        case (_, .partly): outcome = "and it learned only part of the task"
+        }
+        return "\(name): test accuracy \(Number.percent(accuracy)) — \(story); \(outcome)."
     }
 
     /// Two columns of log-scale bars, one row per layer.

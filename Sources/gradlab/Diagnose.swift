@@ -16,6 +16,7 @@ struct Diagnose: ParsableCommand {
           gradlab diagnose run.json --steps 300 --json
           gradlab diagnose --suite              # the buggy-model suite: recall, precision, steps to detect
           gradlab diagnose --suite --seeds 1,2,3,4,5 --category oscillation
+          gradlab diagnose --outcomes           # verdicts against outcomes on a 72-run grid
 
         \(RunOptions.help)
         """)
@@ -28,10 +29,13 @@ struct Diagnose: ParsableCommand {
     @Flag(help: "Run the buggy-model suite instead.") var suite = false
     @Option(help: "Seeds for --suite.") var seeds = "1,2,3"
     @Option(help: "With --suite, run only the cases of this category: \(DiagnosisSuite.categories.joined(separator: ", ")).") var category: String?
+    @Flag(help: "Run the outcome benchmark instead: do verdicts agree with what each run of a grid learned?") var outcomes = false
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
+        if suite && outcomes { throw ValidationError("--suite and --outcomes are two benchmarks; give one") }
         if suite { return try runSuite() }
+        if outcomes { return try runOutcomes(json: json) }
         let config = try options.resolve(orFile: configFile)
         let probeSteps = self.probeSteps ?? (options.isSet("steps") || configFile != nil || options.config != nil ? config.steps : 200)
         guard probeSteps >= 1 else { throw GradLabError.invalid("probe-steps \(probeSteps) must be ≥ 1") }
@@ -43,7 +47,7 @@ struct Diagnose: ParsableCommand {
             print(String(decoding: try JSONEncoder.records.encode(DiagnoseReport(run)), as: UTF8.self))
         } else {
             print("\nGradient reaching each layer's weights at step 0 (‖∂L/∂W‖, input layer first):")
-            print(GradientChart.render(names: run.initial.layers.map { "\($0.layer)" },
+            print(GradientChart.render(names: run.initial.layers.map(\.label.text),
                                        values: run.initial.layers.map(\.gradNorm)))
             if let overlay { print("\n" + overlay.text) }
             if run.healthy {

@@ -59,17 +59,24 @@ struct RepairCommand: ParsableCommand {
     func printSummary(_ r: RepairResult, repairedPath: String) {
         guard let p = r.problem else { print("healthy: nothing to repair."); return }
         print("\nproblem: \(p.line)")
+        print("baseline: a constant answer scores \(r.baseline.description); each candidate trains \(r.trialSteps) steps, "
+              + "extended up to \(r.config.steps) while it looks healthy but has not beaten that loss")
         for (i, a) in r.attempts.enumerated() {
             let mark = a.problemRemoved && a.improved ? "✓" : "✗"
-            let loss = a.metric.isFinite ? String(format: "%.4g", a.metric) : "∞"
-            print("  \(mark) \(i + 1). \(a.name)\(a.inRun ? " (in-run)" : ""): problem \(a.problemRemoved ? "removed" : "remains"), loss \(loss)\(a.improved ? "" : " (not better)")")
+            let judged = "after \(a.steps) steps: loss \(Number.short(a.metric)) vs \(Number.short(a.unrepairedMetric)) unrepaired"
+            let why: String
+            if let error = a.error { why = "failed: \(error)" }
+            else if let blocker = a.blockedBy {
+                let kind = blocker.prefix { $0 != "," && $0 != ":" }
+                why = kind.hasPrefix(p.kind.rawValue) ? "\(p.kind.rawValue) remains — \(blocker)" : "\(p.kind.rawValue) gone, but blocked by \(blocker)"
+            } else { why = a.improved ? "\(p.kind.rawValue) gone and the loss is lower" : "\(p.kind.rawValue) gone, but the loss is not lower by the margin" }
+            print("  \(mark) \(i + 1). \(a.name)\(a.inRun ? " (in-run)" : ""), \(judged): \(why)")
         }
-        let base = r.unrepairedMetric.isFinite ? String(format: "%.4g", r.unrepairedMetric) : "∞"
         if let w = r.winner {
-            print("repaired by \(w.name): loss \(String(format: "%.4g", w.metric)) vs \(base) unrepaired after \(r.trialSteps) steps; cost \(String(format: "%.2f", r.costRatio))× the run")
+            print("repaired by \(w.name): loss \(Number.short(w.metric)) vs \(Number.short(w.unrepairedMetric)) unrepaired after \(w.steps) steps; cost \(String(format: "%.2f", r.costRatio))× the run")
             print("rerun: gradlab train --config \(repairedPath)")
         } else {
-            print("not repaired (unrepaired loss \(base)); see the report for what each remedy did")
+            print("not repaired (unrepaired loss \(Number.short(r.unrepairedMetric)) after \(r.trialSteps) steps); see the report for what each remedy did")
         }
         print("report: \((out as NSString).appendingPathComponent("repair.html"))")
     }
@@ -80,6 +87,7 @@ struct RepairCommand: ParsableCommand {
             "problem": r.problem.map { ["kind": $0.kind.rawValue, "line": $0.line, "predicted": $0.predicted] as [String: Any] } ?? NSNull(),
             "verdicts": r.allVerdicts.map(\.line), "attempts": attempts, "winner": r.winner?.name ?? NSNull(),
             "trial_steps": r.trialSteps, "unrepaired_metric": r.unrepairedMetric.isFinite ? r.unrepairedMetric : "Infinity",
+            "baseline": ["loss": r.baseline.loss, "accuracy": r.baseline.accuracy ?? NSNull()] as [String: Any],
             "run_seconds": r.runSeconds, "repair_seconds": r.repairSeconds, "cost_ratio": r.costRatio.isFinite ? r.costRatio : NSNull(),
             "repaired_config": r.repairedConfig.flatMap { try? JSONSerialization.jsonObject(with: Data($0.json.utf8)) } ?? NSNull(),
         ]

@@ -40,6 +40,26 @@ final class RepairTests: XCTestCase {
         XCTAssertEqual(Repair.primary([verdict(.saturation, predicted: true), verdict(.nonFinite, predicted: false)])?.kind, .nonFinite)
     }
 
+    func testCandidatesDifferFromTheConfigAndFromEachOther() throws {
+        // An LSTM already trained with Adam 3e-3: "LSTM, forget bias, Adam 3e-3" is the plain
+        // forget-bias fix again, and is tried once.
+        var lstm = RunConfig(); lstm.model = .lstm; lstm.data = .sequence(.adding); lstm.forgetBias = -4
+        lstm.optimizer = .adam; lstm.lr = 3e-3
+        for kind in [Verdict.Kind.vanishing, .exploding, .notDecreasing] {
+            let ladder = Repair.ladder(for: verdict(kind, predicted: true), config: lstm)
+            let configs = ladder.map { c -> RunConfig in var e = lstm; c.edit(&e); return e }
+            XCTAssertFalse(configs.contains(lstm), "\(kind): a candidate repeats the user's config")
+            for i in configs.indices { for j in configs.indices where j > i {
+                XCTAssertNotEqual(configs[i], configs[j], "\(kind): \(ladder[i].name) and \(ladder[j].name) are the same run")
+            } }
+        }
+        // A consequence is repaired through its cause's ladder; one without a cause has its own.
+        var stalled = verdict(.slowConvergence, predicted: false); stalled.cause = .vanishing
+        var sigmoid = RunConfig(); sigmoid.activation = .sigmoid; sigmoid.initializer = .normal
+        XCTAssertEqual(Repair.ladder(for: stalled, config: sigmoid).map(\.name),
+                       Repair.ladder(for: verdict(.vanishing, predicted: false), config: sigmoid).map(\.name))
+    }
+
     func testRepairsADeepSigmoidNetAndLeavesAHealthyOneAlone() throws {
         var c = RunConfig()
         c.data = .circles; c.samples = 512; c.depth = 10; c.width = 16; c.activation = .sigmoid; c.initializer = .glorotUniform
@@ -51,8 +71,18 @@ final class RepairTests: XCTestCase {
         XCTAssertLessThan(winner.metric, r.unrepairedMetric * 0.98)
         let repaired = try XCTUnwrap(r.repairedConfig)
         XCTAssertNotEqual(repaired, c); XCTAssertEqual(repaired.steps, c.steps)
-        XCTAssertEqual(r.costRatio, Double(r.attempts.count * r.trialSteps) / Double(c.steps), accuracy: 1e-12)
+        XCTAssertEqual(r.costRatio, Double(r.attempts.reduce(0) { $0 + $1.steps }) / Double(c.steps), accuracy: 1e-12)
         XCTAssertFalse(r.after.isEmpty)
+        // Judged fairly: every candidate that lost says which verdict blocked it or that its loss
+        // was not lower, against the unrepaired run over as many steps; a trial that looked
+        // healthy but had not beaten the constant answer ran longer, up to the run's steps.
+        for a in r.attempts where a.name != winner.name {
+            XCTAssertTrue(a.blockedBy != nil || !a.improved, a.name)
+        }
+        for a in r.attempts where a.blockedBy == nil && a.metric > 0.98 * r.baseline.loss {
+            XCTAssertEqual(a.steps, c.steps, "\(a.name) looked healthy and was still at the baseline: it needs the full steps")
+        }
+        XCTAssertEqual(r.baseline.accuracy ?? 0, 0.5, accuracy: 0.05, "two balanced circles")
         // Rerunning the repaired config finds nothing to repair.
         XCTAssertTrue(try DiagnosticRun.run(repaired).all.allSatisfy { $0.kind != .vanishing })
 

@@ -11,25 +11,43 @@ public enum Diagnosis {
         NonFiniteRule(), LossBlowUpRule(),
         VanishingRule(), ThroughTimeRule(), VanishingMeanRule(),
         ExplodingRule(), DeadReLURule(), SaturationRule(), PoorInitRule(),
-        UpdateRatioRule(), UnchangedRule(), PlateauRule(), OscillationRule(), SlowConvergenceRule(),
+        UpdateRatioRule(), UnchangedRule(), PlateauRule(), OscillationRule(), SlowConvergenceRule(), NotLearningRule(),
     ]
 
     /// Every problem in `steps` (probed steps in order), each kind reported once at its first
-    /// step, in kind order: `Verdict.Kind.allCases`, then the other kinds in rule order. With the
-    /// run's `config`, each verdict's remedies are its rule's repair candidates as advice.
-    public static func run(_ steps: [ProbeStep], config: RunConfig? = nil, thresholds t: DiagnosisThresholds = DiagnosisThresholds(),
-                           rules: [any DiagnosisRule] = Diagnosis.rules) -> [Verdict] {
+    /// step, ranked (`ranked`): root causes first, then their consequences. With the run's
+    /// `config`, each verdict's remedies are repair candidates as advice (a consequence's are its
+    /// cause's). With the task's `baseline`, a run that ends no better than a constant answer is
+    /// never healthy (`NotLearningRule`).
+    public static func run(_ steps: [ProbeStep], config: RunConfig? = nil, baseline: TaskBaseline? = nil,
+                           thresholds t: DiagnosisThresholds = DiagnosisThresholds(), rules: [any DiagnosisRule] = Diagnosis.rules) -> [Verdict] {
         var found: [Verdict.Kind: Verdict] = [:], seen: [Verdict.Kind] = []
         var nonFinite = false
         for i in steps.indices {
             nonFinite = nonFinite || steps[i].firstNonFinite != nil || !steps[i].loss.isFinite
-            for v in check(steps, upTo: i, t, rules, nonFiniteSoFar: nonFinite) where found[v.kind] == nil {
+            for v in check(steps, upTo: i, t, rules, nonFiniteSoFar: nonFinite, baseline: baseline) where found[v.kind] == nil {
                 found[v.kind] = v
                 seen.append(v.kind)
             }
         }
         let verdicts = Verdict.Kind.ordered(extra: rules.map(\.kind) + seen).compactMap { found[$0] }
-        return config.map { c in verdicts.map { advised($0, c, rules) } } ?? verdicts
+        return ranked(verdicts, config: config, rules: rules)
+    }
+
+    /// `verdicts` with causes before consequences: each consequence names the most urgent cause
+    /// found with it (`Verdict.cause`) and, with a `config`, carries that cause's remedies; the
+    /// others carry their own rule's.
+    public static func ranked(_ verdicts: [Verdict], config: RunConfig? = nil, rules: [any DiagnosisRule] = Diagnosis.rules) -> [Verdict] {
+        func role(_ v: Verdict) -> VerdictRole { owner(of: v.kind, in: rules)?.role ?? .cause }
+        let causes = verdicts.filter { role($0) == .cause }
+        let root = Repair.primary(causes, rules: rules)
+        let consequences = verdicts.filter { role($0) == .consequence }.map { v -> Verdict in
+            var v = v
+            if let root { v.cause = root.kind }
+            return v
+        }
+        let out = causes + consequences
+        return config.map { c in out.map { advised($0, c, rules) } } ?? out
     }
 
     /// `verdict` with its remedies rendered from the candidates its rule suggests for `config`.
@@ -51,10 +69,10 @@ public enum Diagnosis {
 
     /// The verdicts of every rule on the stream up to step i, in rule order.
     static func check(_ steps: [ProbeStep], upTo i: Int, _ t: DiagnosisThresholds, _ rules: [any DiagnosisRule],
-                      nonFiniteSoFar: Bool) -> [Verdict] {
+                      nonFiniteSoFar: Bool, baseline: TaskBaseline?) -> [Verdict] {
         var out: [Verdict] = []
-        for rule in rules where rule.evaluatesAfterNonFinite || !nonFiniteSoFar {
-            out += rule.evaluate(RuleContext(steps: steps, upTo: i, thresholds: t, reported: out, nonFiniteSoFar: nonFiniteSoFar))
+        for rule in rules where (rule.evaluatesAfterNonFinite || !nonFiniteSoFar) && (!rule.judgesOutcome || i == steps.count - 1) {
+            out += rule.evaluate(RuleContext(steps: steps, upTo: i, thresholds: t, reported: out, nonFiniteSoFar: nonFiniteSoFar, baseline: baseline))
         }
         return out
     }

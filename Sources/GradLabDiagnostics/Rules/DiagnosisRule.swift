@@ -30,6 +30,11 @@ public protocol DiagnosisRule: Sendable {
     /// layer's statistics). From then on the statistics describe the wreck (zero gradients, dead
     /// units), not a cause, so only the non-finite and loss-blow-up rules look. Default: false.
     var evaluatesAfterNonFinite: Bool { get }
+    /// A root cause, or the consequence of one (`VerdictRole`). Default: `.cause`.
+    var role: VerdictRole { get }
+    /// Judged once, on the whole run (at its last probed step), rather than at every step: an
+    /// outcome, which a run that is merely slow to start must not trip. Default: false.
+    var judgesOutcome: Bool { get }
     /// The verdicts of the stream `context.steps[...context.i]`, dated `context.step.step`.
     func evaluate(_ context: RuleContext) -> [Verdict]
     /// What the step-0 measurement (`Probe.measureOnce`, before any training) predicts; the
@@ -49,6 +54,8 @@ extension DiagnosisRule {
     public var family: Set<Verdict.Kind> { [kind] }
     public var evaluatesAfterNonFinite: Bool { false }
     public var predictionPhase: Int { 0 }
+    public var role: VerdictRole { .cause }
+    public var judgesOutcome: Bool { false }
     public func predict(_ step0: ProbeStep, thresholds: DiagnosisThresholds) -> [Verdict] { [] }
     public func candidates(for verdict: Verdict, config: RunConfig, predicted: Bool) -> [RepairCandidate] { [] }
 }
@@ -63,10 +70,12 @@ public struct RuleContext: Sendable {
     public let reported: [Verdict]
     /// NaN/Inf appeared in `steps[...i]`: in a loss, or in any layer's statistics.
     public let nonFiniteSoFar: Bool
+    /// What a constant answer scores on the task, when the caller knows the data.
+    public let baseline: TaskBaseline?
 
     public init(steps: [ProbeStep], upTo i: Int, thresholds: DiagnosisThresholds = DiagnosisThresholds(), reported: [Verdict] = [],
-                nonFiniteSoFar: Bool? = nil) {
-        self.steps = steps; self.i = i; self.thresholds = thresholds; self.reported = reported
+                nonFiniteSoFar: Bool? = nil, baseline: TaskBaseline? = nil) {
+        self.steps = steps; self.i = i; self.thresholds = thresholds; self.reported = reported; self.baseline = baseline
         self.nonFiniteSoFar = nonFiniteSoFar ?? steps[...i].contains { $0.firstNonFinite != nil || !$0.loss.isFinite }
     }
 

@@ -36,6 +36,16 @@ public struct DiagnosisThresholds: Codable, Equatable, Sendable {
     public var plateauSteps = 100
     /// …while the loss is still above this fraction of its starting value (it never learned).
     public var plateauLossFraction = 0.9
+    /// Not learning (`NotLearningRule`), judged on the run's second half once it spans this many
+    /// steps: accuracy within `stuckAccuracyMargin` of chance, or loss above
+    /// `stuckLossFraction` of the constant answer's…
+    public var stuckMinSteps = 100
+    public var stuckAccuracyMargin = 0.05
+    public var stuckLossFraction = 0.95
+    /// …blamed on the signal when ‖δ₁‖/‖δ_L‖ is beyond this factor either way, on the learning
+    /// rate when the median ‖ΔW‖/‖W‖ is below `stuckUpdateRatioLow`.
+    public var stuckSignalRatio = 10.0
+    public var stuckUpdateRatioLow = 1e-5
     /// Rule 11: a layer is unchanged when ‖ΔW‖ ≤ absolute + relative·‖W‖ on every check of the window.
     public var unchangedAbsolute = 1e-8
     public var unchangedRelative = 1e-7

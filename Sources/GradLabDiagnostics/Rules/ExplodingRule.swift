@@ -78,14 +78,14 @@ package struct ExplodingRule: DiagnosisRule {
         let factors = Double(layers.count - 1)
         if ratio.isFinite, ratio > threshold {
             return Verdict(kind: .exploding, layers: layers.dropLast().filter { $0.gradNorm / last.gradNorm > 10 }.map(\.layer), firstStep: step, predicted: false,
-                           evidence: String(format: "‖∇W₁‖/‖∇W_%d‖ = %.1e: the gradient grows ×%.2f per layer toward the input", last.layer, ratio, Foundation.pow(ratio, 1 / factors)),
+                           evidence: String(format: "‖∇W₁‖/‖∇W_%d‖ = %@: the gradient grows %@ per layer toward the input", last.layer, Number.short(ratio), Number.factor(Foundation.pow(ratio, 1 / factors))),
                            explanation: "every layer multiplies the gradient by a factor above 1, so the early layers get huge updates.",
                            remedies: [])
         }
         if signal.isFinite, signal > threshold {
             return Verdict(kind: .exploding, layers: layers.dropLast().filter { $0.gainProduct > 10 }.map(\.layer), firstStep: step, predicted: false,
-                           evidence: String(format: "‖δ₁‖/‖δ_%d‖ = %.1e: the back-propagated signal grows ×%.2f per layer over %.0f layers (weight gradients look flat because the forward activations shrink by the same factor toward the input)",
-                                            last.layer, signal, Foundation.pow(signal, 1 / factors), factors),
+                           evidence: String(format: "‖δ₁‖/‖δ_%d‖ = %@: the back-propagated signal grows %@ per layer over %.0f layers (weight gradients look flat because the forward activations shrink by the same factor toward the input)",
+                                            last.layer, Number.short(signal), Number.factor(Foundation.pow(signal, 1 / factors)), factors),
                            explanation: "each layer's factor W_kᵀ·diag(φ') is above 1, so the signal and the activations grow geometrically with depth and the first steps overshoot.",
                            remedies: [])
         }

@@ -30,8 +30,10 @@ package struct LossBlowUpRule: DiagnosisRule {
         let s = steps[i]
         if s.loss.isFinite && s.loss >= t.lossBlowUp {
             return Verdict(kind: .lossBlowUp, layers: [], firstStep: s.step, predicted: false,
-                           evidence: String(format: "loss %.3g ≥ %.0e", s.loss, t.lossBlowUp),
-                           explanation: "the loss has grown by orders of magnitude: the updates are overshooting.",
+                           evidence: String(format: "loss %@ ≥ %.0e%@", Number.short(s.loss), t.lossBlowUp, i == 0 ? " before training had moved the weights" : ""),
+                           explanation: i == 0
+                               ? "the loss is already enormous at the start: the initialization or the input scale puts the outputs orders of magnitude off."
+                               : "the loss has grown by orders of magnitude: the updates are overshooting.",
                            remedies: [])
         }
         guard i >= 10 else { return nil }
@@ -40,7 +42,7 @@ package struct LossBlowUpRule: DiagnosisRule {
         let minimum = (4...i).map { LossSeries.smoothed(steps, upTo: $0) }.min() ?? smooth
         guard smooth.isFinite, smooth > start, smooth >= t.lossBlowUpFactor * minimum, smooth > minimum + 0.1 else { return nil }
         return Verdict(kind: .lossBlowUp, layers: [], firstStep: s.step, predicted: false,
-                       evidence: String(format: "smoothed loss %.3g, %.1f× its minimum %.3g and above its start %.3g", smooth, smooth / minimum, minimum, start),
+                       evidence: String(format: "smoothed loss %@, %.1f× its minimum %@ and above its start %@", Number.short(smooth), smooth / minimum, Number.short(minimum), Number.short(start)),
                        explanation: "training made the loss worse than where it started: the steps are too large for this landscape.",
                        remedies: [])
     }

@@ -38,7 +38,7 @@ package struct NonFiniteRule: DiagnosisRule {
         let bad = s.layers.filter { $0.activationNonFinite + $0.deltaNonFinite + $0.gradNonFinite > 0 }.map(\.layer)
         let whereText = first.layer == 0 ? "in the loss" : "first in layer \(first.layer) (\(first.pass) pass)"
         return Verdict(kind: .nonFinite, layers: bad, firstStep: s.step, predicted: false,
-                       evidence: "NaN/Inf \(whereText); loss \(s.loss), gradient norm \(String(format: "%.3g", s.gradNorm))",
+                       evidence: "NaN/Inf \(whereText); loss \(Number.short(s.loss)), gradient norm \(Number.short(s.gradNorm))",
                        explanation: "a value overflowed; from there NaN spreads through every later operation and the weights are lost.",
                        remedies: [])
     }

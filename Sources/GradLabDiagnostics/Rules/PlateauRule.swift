@@ -14,6 +14,7 @@ import GradLab
 package struct PlateauRule: DiagnosisRule {
     package init() {}
     package var kind: Verdict.Kind { .notDecreasing }
+    package var role: VerdictRole { .consequence }
     package var priority: Int { 120 }
     package var family: Set<Verdict.Kind> { Self.stalled }
 
@@ -43,8 +44,8 @@ package struct PlateauRule: DiagnosisRule {
         let decrease = (then - now) / then
         guard decrease < t.plateauDecrease else { return nil }
         return Verdict(kind: .notDecreasing, layers: [], firstStep: steps[i].step, predicted: false,
-                       evidence: String(format: "%@ loss %.4g → %.4g over %d steps (%.2f%% decrease), still %.0f%% of its start", fixed ? "fixed-batch" : "smoothed",
-                                        then, now, steps[i].step - steps[j].step, decrease * 100, now / start * 100),
+                       evidence: String(format: "the %@ loss %@ over %d steps, still %.0f%% of its start", fixed ? "fixed-batch" : "smoothed",
+                                        Number.change(from: then, to: now), steps[i].step - steps[j].step, now / start * 100),
                        explanation: "the loss has stopped falling long before the model fits the data.",
                        remedies: [])
     }

@@ -12,6 +12,7 @@ import GradLab
 package struct UnchangedRule: DiagnosisRule {
     package init() {}
     package var kind: Verdict.Kind { .unchanged }
+    package var role: VerdictRole { .consequence }
     package var priority: Int { 80 }
     /// Weights that never move are the symmetric init's symptom too.
     package var family: Set<Verdict.Kind> { [.poorInit, .unchanged] }

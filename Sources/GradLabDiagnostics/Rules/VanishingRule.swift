@@ -48,8 +48,8 @@ package struct VanishingRule: DiagnosisRule {
             let weak = layers.dropLast().filter { $0.gradNorm / last.gradNorm < t.vanishingRatio }.map(\.layer)
             let perLayer = Foundation.pow(ratio, 1 / Double(factors))
             let meanGain = gains.isEmpty ? perLayer : Foundation.exp(gains.map { Foundation.log($0) }.reduce(0, +) / Double(gains.count))
-            let evidence = String(format: "‖∇W₁‖/‖∇W_%d‖ = %.1e, ‖∇W₁‖ = %.1e; the back-propagated signal shrinks ×%.2f per layer, %d factors multiply to %.1e",
-                                  last.layer, ratio, first.gradNorm, meanGain, factors, first.gainProduct) + satText
+            let evidence = String(format: "‖∇W₁‖/‖∇W_%d‖ = %@, ‖∇W₁‖ = %@; the back-propagated signal shrinks %@ per layer, %d factors multiply to %@",
+                                  last.layer, Number.short(ratio), Number.short(first.gradNorm), Number.factor(meanGain), factors, Number.short(first.gainProduct)) + satText
             return Verdict(kind: .vanishing, layers: weak.isEmpty ? [first.layer] : weak, firstStep: step, predicted: false,
                            evidence: evidence,
                            explanation: "every layer multiplies the gradient by a factor below 1 (σ'·‖W‖), so the early layers get almost nothing and barely learn.",
@@ -57,8 +57,8 @@ package struct VanishingRule: DiagnosisRule {
         }
         guard signal.isFinite, signal > 0, signal < t.vanishingRatio else { return nil }
         let weak = layers.dropLast().filter { $0.gainProduct < t.vanishingRatio }.map(\.layer)
-        let evidence = String(format: "‖δ₁‖/‖δ_%d‖ = %.1e: the back-propagated signal shrinks ×%.2f per layer over %d layers, and ‖∇W₁‖ = %.1e (the weight gradients look flat, ‖∇W_%d‖ = %.1e, because the forward activations die out toward the output by the same factor)",
-                              last.layer, signal, Foundation.pow(signal, 1 / Double(factors)), factors, first.gradNorm, last.layer, last.gradNorm) + satText
+        let evidence = String(format: "‖δ₁‖/‖δ_%d‖ = %@: the back-propagated signal shrinks %@ per layer over %d layers, and ‖∇W₁‖ = %@ (the weight gradients look flat, ‖∇W_%d‖ = %@, because the forward activations die out toward the output by the same factor)",
+                              last.layer, Number.short(signal), Number.factor(Foundation.pow(signal, 1 / Double(factors))), factors, Number.short(first.gradNorm), last.layer, Number.short(last.gradNorm)) + satText
         return Verdict(kind: .vanishing, layers: weak.isEmpty ? [first.layer] : weak, firstStep: step, predicted: false,
                        evidence: evidence,
                        explanation: "each layer's factor W_kᵀ·diag(φ') is below 1 (the ordered phase), so both the signal going forward and the gradient coming back fade geometrically with depth: no layer learns much.",

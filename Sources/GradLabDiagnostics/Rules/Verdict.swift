@@ -32,10 +32,11 @@ public struct Verdict: Codable, Equatable, Sendable {
         public static let notDecreasing = Kind("loss-not-decreasing")
         public static let oscillation = Kind("oscillating-loss")
         public static let slowConvergence = Kind("slow-convergence")
+        public static let notLearning = Kind("not-learning")
 
         /// The built-in kinds, in the order reports list them.
         public static let allCases: [Kind] = [.nonFinite, .lossBlowUp, .vanishing, .exploding, .updateRatio, .deadReLU, .saturation,
-                                              .poorInit, .unchanged, .notDecreasing, .oscillation, .slowConvergence]
+                                              .poorInit, .unchanged, .notDecreasing, .oscillation, .slowConvergence, .notLearning]
     }
     public var kind: Kind
     /// 1-based Dense layer numbers, input side first.
@@ -46,10 +47,15 @@ public struct Verdict: Codable, Equatable, Sendable {
     public var evidence: String
     public var explanation: String
     public var remedies: [String]
+    /// For a consequence (a stalled loss, slow progress, a run that learned nothing): the root
+    /// problem it follows from, whose remedies it carries. Nil for a root cause, or when no cause
+    /// was found.
+    public var cause: Kind?
 
     public var line: String {
         let where_ = layers.isEmpty ? "" : " at layer\(layers.count > 1 ? "s" : "") \(Verdict.ranges(layers))"
-        return "\(kind.rawValue)\(where_), \(predicted ? "predicted at step 0" : "step \(firstStep)"): \(evidence)"
+        let from = cause.map { $0 == kind ? "" : " (a consequence of \($0.rawValue))" } ?? ""
+        return "\(kind.rawValue)\(where_), \(predicted ? "predicted at step 0" : "step \(firstStep)")\(from): \(evidence)"
     }
 
     static func ranges(_ xs: [Int]) -> String {
@@ -78,6 +84,14 @@ extension Verdict {
         self.kind = kind; self.layers = layers; self.firstStep = firstStep; self.predicted = predicted
         self.evidence = evidence; self.explanation = explanation; self.remedies = remedies
     }
+}
+
+/// Whether a rule's problem is a root cause or the consequence of one. A consequence (the loss
+/// stalls, progress is slow, nothing is learned) is listed after the causes found with it and
+/// takes its remedies from the most urgent of them: raising the learning rate does not cure a
+/// vanishing gradient.
+public enum VerdictRole: Sendable {
+    case cause, consequence
 }
 
 extension Verdict.Kind {
