@@ -10,7 +10,8 @@ public enum Number {
         if x.isInfinite { return x > 0 ? "∞" : "−∞" }
         if x == 0 { return "0" }
         let a = Swift.abs(x)
-        return a >= 1e4 || a < 1e-3 ? String(format: "%.2e", x) : String(format: "%.3g", x)
+        if a >= 1e4 || a < 1e-3 { return String(format: "%.2e", x) }
+        return a >= 1e3 ? String(format: "%.0f", x) : String(format: "%.3g", x)
     }
 
     /// A factor or ratio, "×0.0012" rather than "×0.00".
