@@ -41,7 +41,7 @@ public struct DiagnosisThresholds: Codable, Equatable, Sendable {
     /// `stuckLossFraction` of the constant answer's…
     public var stuckMinSteps = 100
     public var stuckAccuracyMargin = 0.05
-    public var stuckLossFraction = 0.95
+    public var stuckLossFraction = 0.98
     /// …blamed on the signal when ‖δ₁‖/‖δ_L‖ is beyond this factor either way, on the learning
     /// rate when the median ‖ΔW‖/‖W‖ is below `stuckUpdateRatioLow`.
     public var stuckSignalRatio = 10.0

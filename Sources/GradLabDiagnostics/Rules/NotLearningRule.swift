@@ -16,7 +16,7 @@ import GradLab
 /// when the gradients look healthy, the data or labels. `Repair.ladder` takes its remedies from
 /// the cause's rule (none for the data).
 ///
-/// Thresholds: `stuckMinSteps` = 100, `stuckAccuracyMargin` = 0.05, `stuckLossFraction` = 0.95,
+/// Thresholds: `stuckMinSteps` = 100, `stuckAccuracyMargin` = 0.05, `stuckLossFraction` = 0.98,
 /// `stuckSignalRatio` = 10, `stuckUpdateRatioLow` = 1e-5.
 package struct NotLearningRule: DiagnosisRule {
     package init() {}
