@@ -31,7 +31,7 @@ struct ReportCommand: ParsableCommand {
     /// Writes the report of every run under `paths`; returns how many runs it shows.
     @discardableResult
     static func write(paths: [String], out: String, title: String) throws -> Int {
-        let runs = try paths.flatMap { try StoredRun.directories($0) }.map(StoredRun.load)
+        let runs = try StoredRun.loadReadable(paths) { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
         let html = RunReport.html(runs, title: title)
         try atomicWrite(Data(html.utf8), to: out)
         return runs.count

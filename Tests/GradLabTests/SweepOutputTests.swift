@@ -40,7 +40,7 @@ final class SweepOutputTests: XCTestCase {
         let tagged = try runGradlab(["runs", "--dir", root, "--tag", "xor baseline", "--json"])
         XCTAssertEqual(tagged.status, 0, tagged.err)
         let lines = tagged.out.split(separator: "\n")
-        XCTAssertEqual(lines.count, 4, tagged.out)
+        guard lines.count == 4 else { return XCTFail("4 tagged runs expected: \(tagged.out)") }
         let row = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         XCTAssertEqual(row["tags"] as? [String], ["smoke", "xor baseline"])
         XCTAssertTrue(lines[0].contains(#""depth":"#) && !lines[0].contains(#""depth":""#), "depth as a number: \(lines[0])")
@@ -81,5 +81,27 @@ final class SweepOutputTests: XCTestCase {
         let untagged = try runGradlab(["train", "--data", "xor", "--steps", "2", "--tag", "x"])
         XCTAssertEqual(untagged.status, 2)
         XCTAssertTrue(untagged.err.contains("add --record"), untagged.err)
+    }
+
+    /// A killed run leaves a torn last line; a broken run used to sink the whole report.
+    func testOneBrokenRunNeverSinksTheReport() throws {
+        guard FileManager.default.fileExists(atPath: gradlabBinary.path) else { throw XCTSkip("gradlab executable not built") }
+        let root = tempPath("report-\(UUID().uuidString)"), file = root + ".yaml"
+        try "name: three\nbase: {data: xor, width: 4, steps: 3}\nseeds: [0, 1, 2]\n".write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try runGradlab(["run", file, "--dir", root, "--no-progress"]).status, 0)
+        let exp = (root as NSString).appendingPathComponent("three")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: exp).filter { $0.hasPrefix("000") }.sorted().map { "\(exp)/\($0)" }
+        XCTAssertEqual(runs.count, 3)
+        let probe = runs[0] + "/probe.jsonl"
+        let text = try String(contentsOfFile: probe, encoding: .utf8)
+        let lines = text.split(separator: "\n").count
+        try String(text.dropLast(7)).write(toFile: probe, atomically: true, encoding: .utf8)   // torn last record
+        try "{\"not\": \"a record\"}\n".write(toFile: runs[1] + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        let out = root + "/report.html"
+        let r = try runGradlab(["report", exp, "--out", out])
+        XCTAssertEqual(r.status, 0, r.out + r.err)
+        XCTAssertTrue(r.out.contains("(2 runs)"), r.out)
+        XCTAssertTrue(r.err.contains("warning: \(probe):\(lines): truncated last line skipped"), r.err)
+        XCTAssertTrue(r.err.contains("warning: \(runs[1]) left out of the report: \(runs[1])/metrics.jsonl:1: not a valid record"), r.err)
     }
 }
