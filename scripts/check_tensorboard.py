@@ -10,6 +10,10 @@ tensors the dashboards plot). Then it checks the expectations:
   --tag TAG                  TAG must be present (scalar or histogram)
   --scalar TAG=STEP:VALUE    scalar TAG has VALUE at STEP (float32 tolerance; NaN, inf, -inf ok)
   --histogram TAG=STEP[:N]   histogram TAG exists at STEP, holding N values if given
+  --hparam NAME=VALUE        the HParams plugin's session start info has NAME = VALUE
+                             (numbers compared as numbers, else as text)
+  --experiment-hparam NAME   the HParams plugin's experiment lists NAME (with its values)
+  --metric TAG               the HParams plugin's experiment lists the metric TAG
   --expect FILE.json         the same in a file:
       {"tags": ["train/loss"],
        "scalars": {"train/loss": {"0": 2.3, "1": 2.1}},
@@ -37,6 +41,8 @@ try:
     from tensorboard.compat.tensorflow_stub import errors as tb_errors
     from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import PyRecordReader_New
     from tensorboard.util import tensor_util
+    from tensorboard.plugins.hparams import metadata as hparams_metadata
+    from google.protobuf import json_format
 except ImportError as e:
     fail_usage(f"cannot import TensorBoard's reader ({e}); install it with: pip install tensorboard")
 
@@ -56,7 +62,8 @@ def strict_record_count(path):
 
 
 def read_logdir(logdir):
-    """Returns (events read, scalars {tag: {step: value}}, histograms {tag: {step: count}}, problems)."""
+    """Returns (events read, scalars {tag: {step: value}}, histograms {tag: {step: count}}, problems);
+    the HParams plugin's records go to HPARAMS."""
     files = sorted(f for f in os.listdir(logdir) if "tfevents" in f)
     if not files:
         fail_usage(f"no event files (names containing 'tfevents') in {logdir}")
@@ -93,9 +100,25 @@ def read_logdir(logdir):
                     if rows.size and not (rows[:, 0] <= rows[:, 1]).all():
                         problems.append(f"{path}: histogram {value.tag} at step {event.step} has a bucket with left > right")
                     histograms.setdefault(value.tag, {})[event.step] = float(rows[:, 2].sum()) if rows.size else 0.0
+                elif plugin == "hparams":
+                    content = value.metadata.plugin_data.content
+                    if value.tag == hparams_metadata.SESSION_START_INFO_TAG:
+                        info = hparams_metadata.parse_session_start_info_plugin_data(content)
+                        HPARAMS["session"] = {k: json_format.MessageToDict(v) for k, v in info.hparams.items()}
+                    elif value.tag == hparams_metadata.EXPERIMENT_TAG:
+                        exp = hparams_metadata.parse_experiment_plugin_data(content)
+                        HPARAMS["experiment"] = {h.name: [json_format.MessageToDict(v) for v in h.domain_discrete.values] for h in exp.hparam_infos}
+                        HPARAMS["metrics"] = [m.name.tag for m in exp.metric_infos]
+                    elif value.tag == hparams_metadata.SESSION_END_INFO_TAG:
+                        HPARAMS["status"] = hparams_metadata.parse_session_end_info_plugin_data(content).status
+                    else:
+                        problems.append(f"{path}: unexpected hparams tag {value.tag}")
                 else:
                     problems.append(f"{path}: tag {value.tag} has unexpected plugin {plugin!r}")
     return total, scalars, histograms, problems
+
+
+HPARAMS = {}
 
 
 def same(actual, expected, rel_tol):
@@ -125,6 +148,9 @@ def parse_args():
     p.add_argument("--tag", action="append", default=[], help="TAG that must be present")
     p.add_argument("--scalar", action="append", default=[], help="TAG=STEP:VALUE")
     p.add_argument("--histogram", action="append", default=[], help="TAG=STEP[:COUNT]")
+    p.add_argument("--hparam", action="append", default=[], help="NAME=VALUE in the session start info")
+    p.add_argument("--experiment-hparam", action="append", default=[], help="NAME listed by the experiment")
+    p.add_argument("--metric", action="append", default=[], help="metric TAG listed by the experiment")
     p.add_argument("--rel-tol", type=float, default=1e-6, help="relative tolerance for scalars (default 1e-6)")
     p.add_argument("--list", action="store_true", help="print the tags, steps and values read")
     args = p.parse_args()
@@ -171,6 +197,23 @@ def main():
             print(f"scalar {tag}: " + ", ".join(f"{s}:{v!r}" for s, v in sorted(scalars[tag].items())))
         for tag in sorted(histograms):
             print(f"histogram {tag}: " + ", ".join(f"{s}:{int(n)}" for s, n in sorted(histograms[tag].items())))
+    if args.list and HPARAMS:
+        print(f"hparams: {HPARAMS}")
+    for item in args.hparam:
+        name, _, want = item.partition("=")
+        have = HPARAMS.get("session", {}).get(name)
+        try:
+            ok = have is not None and float(have) == float(want)
+        except (TypeError, ValueError):
+            ok = have is not None and str(have).lower() == want.lower()
+        if not ok:
+            problems.append(f"hparam {name} is {have!r} in the session start info, expected {want}")
+    for name in args.experiment_hparam:
+        if not HPARAMS.get("experiment", {}).get(name):
+            problems.append(f"the hparams experiment does not list {name} with values (has: {HPARAMS.get('experiment')})")
+    for tag in args.metric:
+        if tag not in HPARAMS.get("metrics", []):
+            problems.append(f"the hparams experiment does not list the metric {tag} (has: {HPARAMS.get('metrics')})")
     if total < min_events:
         problems.append(f"read {total} events, expected at least {min_events}")
     for tag in tags:

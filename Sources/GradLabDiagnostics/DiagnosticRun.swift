@@ -26,12 +26,12 @@ public final class DiagnosticSession {
     let thresholds: DiagnosisThresholds
 
     public init(_ config: RunConfig, jacobian: Bool = false, thresholds: DiagnosisThresholds = DiagnosisThresholds(),
-                jsonl: String? = nil, resume: String? = nil) throws {
+                jsonl: String? = nil, resume: String? = nil, allowNonFiniteCheckpoint: Bool = false) throws {
         let c = try config.resolved()
         self.config = c
         self.thresholds = thresholds
         (trainer, train, test) = try c.build()
-        if let resume { _ = try trainer.resume(from: resume) }
+        if let resume { _ = try trainer.resume(from: resume, allowNonFinite: allowNonFiniteCheckpoint) }
         // One probe for both phases: the look before training, then every probed training step,
         // all in one stream (the first record is the look before training).
         probe = try Probe(model: trainer.model, options: Probe.Options(every: c.probeEvery, jacobian: jacobian, fixedBatchEvery: 1), jsonl: jsonl)

@@ -186,18 +186,29 @@ public final class ProbeStream {
         return "{\"type\":\"\(type)\"," + s + "\n"
     }
 
-    /// The probed steps in `path` (none if it does not exist).
+    /// The probed steps in `path` (none if it does not exist). A last line without its newline
+    /// that does not parse (a run killed mid-write) is skipped with a warning naming the file and
+    /// line; any other bad line is an error naming them.
     public static func read(_ path: String) throws -> [ProbeStep] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
         let dec = JSONDecoder.records
         struct Kind: Decodable { var type: String }
         var steps: [ProbeStep] = []
-        for l in text.split(separator: "\n").map({ Data($0.utf8) }) {
-            switch try dec.decode(Kind.self, from: l).type {
-            case "step": steps.append(try dec.decode(ProbeStep.self, from: l))
-            case "layer": if !steps.isEmpty { steps[steps.count - 1].layers.append(try dec.decode(LayerStats.self, from: l)) }
-            case "time": if !steps.isEmpty { steps[steps.count - 1].time.append(try dec.decode(TimeStats.self, from: l)) }
-            default: break
+        let lines = text.split(separator: "\n").map { Data($0.utf8) }
+        for (i, l) in lines.enumerated() {
+            do {
+                switch try dec.decode(Kind.self, from: l).type {
+                case "step": steps.append(try dec.decode(ProbeStep.self, from: l))
+                case "layer": if !steps.isEmpty { steps[steps.count - 1].layers.append(try dec.decode(LayerStats.self, from: l)) }
+                case "time": if !steps.isEmpty { steps[steps.count - 1].time.append(try dec.decode(TimeStats.self, from: l)) }
+                default: break
+                }
+            } catch {
+                if i == lines.count - 1 && !text.hasSuffix("\n") {
+                    FileHandle.standardError.write(Data("warning: \(path):\(i + 1): truncated last line skipped (the run was stopped mid-write)\n".utf8))
+                    break
+                }
+                throw GradLabError.data("\(path):\(i + 1): not a valid probe record")
             }
         }
         return steps

@@ -17,6 +17,7 @@ import Yams
 ///   grid: {depth: [10, 30], sigma-w2: [1.0, 1.76, 3.0]}
 ///   random: {trials: 20, seed: 0, space: {lr: {log-uniform: [1e-4, 1e-1]}, depth: {choice: [10, 20]}}}
 /// seeds: [0, 1]                  # every point once per seed (default: base's seed)
+/// tags: [baseline, tanh]         # labels recorded with every run in the store (`runs --tag`)
 /// probe: {every: 10}             # probe cadence for the stored per-layer records
 /// workers: 2                     # parallel processes (--workers overrides)
 /// ```
@@ -32,13 +33,33 @@ package struct Experiment: Sendable {
     package var seeds: [UInt64]?
     package var probeEvery: Int
     package var workers: Int
+    /// Labels every run of the experiment gets in the run store.
+    package var tags: [String] = []
     /// The file name (for messages) and its text (saved with the runs).
     package var source: String
     package var sourceText: String
     /// Line of each key's value, per section ("base", "runs.<name>", "sweep"), for messages.
     var lines: [String: [String: Int]] = [:]
 
-    package static let topKeys = ["name", "description", "base", "runs", "sweep", "seeds", "probe", "workers"]
+    /// A name that is safe as one folder name on every system: ASCII letters, digits, '.', '_'
+    /// and '-', not starting with '.' (so never `.`, `..` or hidden).
+    package static func isSafeName(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, first != "." else { return false }
+        return s.unicodeScalars.allSatisfy { c in
+            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "." || c == "_" || c == "-"
+        }
+    }
+
+    package static let topKeys = ["name", "description", "base", "runs", "sweep", "seeds", "probe", "workers", "tags"]
+
+    /// A tag: 1 to 64 characters without commas, quotes or control characters, not blank.
+    package static func isTag(_ s: String) -> Bool {
+        !s.trimmingCharacters(in: .whitespaces).isEmpty && s.count <= 64
+            && !s.unicodeScalars.contains { $0 == "," || $0 == "\"" || CharacterSet.controlCharacters.contains($0) }
+    }
+    package static func tagRule(_ s: String) -> String {
+        "tag '\(s)' must be 1 to 64 characters, not blank, without commas, quotes or control characters"
+    }
 
     package enum Sweep: Sendable {
         case grid([(key: String, values: [JSONValue])])
@@ -82,8 +103,8 @@ package struct Experiment: Sendable {
             }
             switch key {
             case "name":
-                guard let s = v.string, s.range(of: "^[A-Za-z0-9_-][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
-                    throw fail(v, "name must be letters, digits, '.', '_' or '-', not starting with '.' (it names the runs directory)")
+                guard let s = v.string, Self.isSafeName(s) else {
+                    throw fail(v, "name '\(v.string ?? "")' must be letters, digits, '.', '_' or '-', not starting with '.' (it names the runs directory)")
                 }
                 e.name = s
             case "description": e.description = v.string ?? ""
@@ -109,6 +130,12 @@ package struct Experiment: Sendable {
                     guard pk.string == "every" else { throw fail(pk, "unknown probe key '\(pk.string ?? "?")'; allowed: every") }
                     guard let i = pv.int, i >= 1 else { throw fail(pv, "probe every must be an integer ≥ 1") }
                     e.probeEvery = i
+                }
+            case "tags":
+                guard let seq = v.sequence else { throw fail(v, "tags must be a list of labels, e.g. [baseline, tanh]") }
+                e.tags = try seq.map { n in
+                    guard let s = n.scalar?.string, isTag(s) else { throw fail(n, tagRule(n.scalar?.string ?? "?")) }
+                    return s
                 }
             case "workers":
                 guard let i = v.int, i >= 1, i <= 64 else { throw fail(v, "workers must be an integer in 1…64") }
@@ -265,11 +292,25 @@ package struct Experiment: Sendable {
         return out
     }
 
+    /// The run-config keys whose values differ among the points (what a sweep or its variants
+    /// vary, seeds included), each with its values in point order: the hyperparameters a
+    /// TensorBoard HParams view compares.
+    package func varyingKeys() throws -> [(name: String, values: [JSONValue])] {
+        let all = try points().map(\.config.values)
+        let keys = Set(all.flatMap(\.keys)).sorted()
+        return keys.compactMap { k in
+            let values = all.map { $0[k] ?? .null }
+            return Set(values).count > 1 ? (k, values) : nil
+        }
+    }
+
     static func yamlMessage(_ e: YamlError) -> String {
         switch e {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _):
             return "line \(mark.line): \(problem)\(context.map { " \($0.text)" } ?? "")"
-        default: return "\(e)"
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return "line \(context.mark.line): \(duplicates.sorted().map { "key '\($0)'" }.joined(separator: ", ")) given twice in one mapping; keep one"
+        default: return "\(e)".split(separator: "\n").first.map(String.init) ?? "\(e)"
         }
     }
 }

@@ -6,12 +6,13 @@ import GradLabDiagnostics
 /// record written atomically into its run directory, the run store and TensorBoard fed as it
 /// trains, and `result.json` written last (a point is done exactly when it exists).
 package enum PointJob {
-    package static func run(_ dir: RunDirectory, name: String, store: String, experiment: String?) throws -> RunResult {
+    package static func run(_ dir: RunDirectory, name: String, store: String, experiment: String?, tags: [String] = [],
+                           hparams: [String] = []) throws -> RunResult {
         let started = Date()
         let config = try dir.readConfig()
         Backend.setThreads(config.threads)
         let session = try DiagnosticSession(config, jsonl: dir.file(.probePartial))
-        let outputs = try RunOutputs(session: session, name: name, experiment: experiment, store: store, tensorboard: dir.file(.tensorboard))
+        let outputs = try RunOutputs(session: session, name: name, experiment: experiment, tags: tags, hparams: hparams, store: store, tensorboard: dir.file(.tensorboard))
         let run = try session.run()
         try dir.write(metrics: run.history.steps)
         try dir.write(evals: run.history.evals)

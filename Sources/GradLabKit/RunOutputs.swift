@@ -15,20 +15,27 @@ package final class RunOutputs {
     /// - Parameters:
     ///   - store: the run store's directory (`runs.sqlite` inside), or nil.
     ///   - tensorboard: a directory for TensorBoard event files, or nil.
-    package init(session: DiagnosticSession, name: String, experiment: String? = nil, store: String?, tensorboard: String?) throws {
+    ///   - tags: labels recorded with the run in the store (`runs --tag`).
+    ///   - hparams: the config keys a sweep varies, logged for TensorBoard's HParams view.
+    package init(session: DiagnosticSession, name: String, experiment: String? = nil, tags: [String] = [], hparams: [String] = [],
+                 store: String?, tensorboard: String?) throws {
         storeRoot = store
         recorder = try store.map { root in
-            let r = try RunRecorder(store: try SQLiteRunStore(directory: root), name: name, experiment: experiment, config: session.config)
+            let r = try RunRecorder(store: try SQLiteRunStore(directory: root), name: name, experiment: experiment, config: session.config, tags: tags)
             r.attach(to: session.trainer); r.attach(to: session.probe)
             return r
         }
-        logger = try tensorboard.map { try TrainingLogger(trainer: session.trainer, probe: session.probe, directory: $0) }
+        let values = session.config.values
+        logger = try tensorboard.map {
+            try TrainingLogger(trainer: session.trainer, probe: session.probe, directory: $0,
+                               hparams: Dictionary(hparams.map { ($0, values[$0] ?? .null) }, uniquingKeysWith: { a, _ in a }))
+        }
     }
 
     /// Closes the event files, writes the CSV exports into `directory` (when given) and the
     /// run's end into the store.
     package func finish(_ run: DiagnosticRun, directory: RunDirectory? = nil) throws {
-        try logger?.close()
+        try logger?.close(succeeded: run.history.stopReason == nil)
         if let directory {
             try RunExport.writeMetrics(run.history.steps, to: directory.file(.metricsCSV))
             try RunExport.writeProbe(run.probe.steps, to: directory.file(.probeCSV))

@@ -14,6 +14,9 @@ package struct TensorBoardSummary: Sendable {
         /// TensorBoard keeps scalars as 32-bit floats: beyond ±3.4e38 a value reads back as ±Inf.
         case scalar(Float)
         case histogram(TensorBoardHistogram)
+        /// A plugin's own record (e.g. the HParams plugin's), as `SummaryMetadata.plugin_data`
+        /// with a null tensor (field `metadata = 9`, `tensor = 8`).
+        case plugin(name: String, content: [UInt8])
     }
 
     package private(set) var values: [(tag: String, value: Value)] = []
@@ -34,6 +37,8 @@ package struct TensorBoardSummary: Sendable {
 
     package mutating func histogram(_ tag: String, values: Tensor<Float>) { histogram(tag, values: values.scalars) }
 
+    package mutating func plugin(_ tag: String, name: String, content: [UInt8]) { values.append((tag, .plugin(name: name, content: content))) }
+
     func encode(into e: inout ProtoEncoder) {
         for (tag, value) in values {
             e.message(1) { v in
@@ -41,6 +46,10 @@ package struct TensorBoardSummary: Sendable {
                 switch value {
                 case .scalar(let x): v.float(2, x)
                 case .histogram(let h): v.message(5) { h.encode(into: &$0) }
+                case let .plugin(name, content):
+                    v.message(9) { m in m.message(1) { d in d.string(1, name); d.bytes(2, content) } }
+                    // TensorProto { dtype = DT_FLOAT (1); tensor_shape = {} (a scalar); float_val = [0] }
+                    v.message(8) { t in t.varint(1 << 3); t.varint(1); t.message(2) { _ in }; t.float(5, 0) }
                 }
             }
         }

@@ -87,7 +87,9 @@ package struct Artifact: Codable, Equatable, Sendable {
 }
 
 /// One run as listed: identity, status, progress, final metrics and flattened config values.
-package struct RunSummary: Codable, Equatable, Sendable {
+/// As JSON (`runs --json`), `config` keeps each value's type: numbers, booleans and strings as
+/// the run's config file has them.
+package struct RunSummary: Encodable, Equatable, Sendable {
     package var id: RunID
     package var name: String
     package var experiment: String?
@@ -104,6 +106,27 @@ package struct RunSummary: Codable, Equatable, Sendable {
     /// booleans as true/false; missing keys are absent).
     package var config: [String: String]
     package var configJSON: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, experiment, status, tags, startedAt, finishedAt, steps, final, message, config, configJSON
+    }
+
+    package func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(experiment, forKey: .experiment)
+        try c.encode(status, forKey: .status)
+        try c.encode(tags, forKey: .tags)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encodeIfPresent(finishedAt, forKey: .finishedAt)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(final, forKey: .final)
+        try c.encodeIfPresent(message, forKey: .message)
+        let typed = try? JSONDecoder().decode([String: JSONValue].self, from: Data(configJSON.utf8))
+        try c.encode(typed?.filter { $0.value != .null } ?? config.mapValues(JSONValue.string), forKey: .config)
+        try c.encode(configJSON, forKey: .configJSON)
+    }
 }
 
 /// One run with everything recorded about it.

@@ -37,6 +37,7 @@ struct Diagnose: ParsableCommand {
         if suite { return try runSuite() }
         if outcomes { return try runOutcomes(json: json) }
         let config = try options.resolve(orFile: configFile)
+        try OutputPath.check(jsonl.map { .file($0, option: "--probe-jsonl") })
         let probeSteps = self.probeSteps ?? (options.isSet("steps") || configFile != nil || options.config != nil ? config.steps : 200)
         guard probeSteps >= 1 else { throw GradLabError.invalid("probe-steps \(probeSteps) must be ≥ 1") }
         Backend.setThreads(config.threads)

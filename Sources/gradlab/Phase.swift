@@ -37,6 +37,7 @@ struct Phase: ParsableCommand {
         }
         let ds = try list(depths, "depth") { Int($0) }.filter { $0 >= 1 }
         let ws = try list(sigmaW2s, "σ_w²") { Double($0) }.filter { $0 > 0 }
+        try OutputPath.file(output, option: "--output").check()
         guard steps >= 1 else { throw GradLabError.invalid("steps \(steps) must be ≥ 1") }
         guard width >= 1 && width <= 4096 else { throw GradLabError.invalid("width \(width) must be in 1…4096") }
         guard threads >= 1 && threads <= 256 else { throw GradLabError.invalid("threads \(threads) must be in 1…256") }

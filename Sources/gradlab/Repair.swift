@@ -38,6 +38,7 @@ struct RepairCommand: ParsableCommand {
     func run() throws {
         if suite { return try runSuite() }
         let config = try options.resolve(orFile: configFile)
+        try OutputPath.directory(out, option: "--out").check()
         guard budget > 0 && budget <= 1 else { throw GradLabError.invalid("budget \(budget) must be a fraction in (0, 1], e.g. 0.25") }
         guard margin >= 0 && margin < 1 else { throw GradLabError.invalid("margin \(margin) must be in [0, 1), e.g. 0.02") }
         Backend.setThreads(config.threads)

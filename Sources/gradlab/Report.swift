@@ -14,7 +14,7 @@ struct ReportCommand: ParsableCommand {
         finished runs). Several runs are overlaid for comparison.
         Examples:
           gradlab report runs/sigmoid-vs-relu --out sigmoid-vs-relu.html
-          gradlab report runs/xavier-vs-he-30/0000-xavier,seed=0 runs/xavier-vs-he-30/0002-he,seed=0
+          gradlab report runs/xavier-vs-he-30/0000-xavier_seed=0 runs/xavier-vs-he-30/0002-he_seed=0
         """)
 
     @Argument(help: "Run or experiment directories.") var paths: [String] = []
@@ -23,6 +23,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         guard !paths.isEmpty else { throw GradLabError.invalid("give one or more run or experiment directories: gradlab report runs/NAME") }
+        try OutputPath.file(out, option: "--out").check()
         let n = try Self.write(paths: paths, out: out, title: title ?? "GradLab report: \(paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))")
         print("report: \(out) (\(n) runs)")
     }
@@ -30,7 +31,7 @@ struct ReportCommand: ParsableCommand {
     /// Writes the report of every run under `paths`; returns how many runs it shows.
     @discardableResult
     static func write(paths: [String], out: String, title: String) throws -> Int {
-        let runs = try paths.flatMap { try StoredRun.directories($0) }.map(StoredRun.load)
+        let runs = try StoredRun.loadReadable(paths) { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
         let html = RunReport.html(runs, title: title)
         try atomicWrite(Data(html.utf8), to: out)
         return runs.count

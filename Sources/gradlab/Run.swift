@@ -33,15 +33,18 @@ struct RunCommand: ParsableCommand {
     @Option(help: .hidden) var point: String?
     @Option(help: .hidden) var name: String?
     @Option(help: .hidden) var experiment: String?
+    @Option(help: .hidden) var tag: [String] = []
+    @Option(help: .hidden) var hparam: [String] = []
 
     func run() throws {
         if let point {
             dieWithParent()
-            _ = try PointJob.run(RunDirectory(point), name: name ?? point, store: dir, experiment: experiment)
+            _ = try PointJob.run(RunDirectory(point), name: name ?? point, store: dir, experiment: experiment, tags: tag, hparams: hparam)
             return
         }
         guard let file else { throw GradLabError.invalid("give an experiment file: gradlab run exp.yaml (see gradlab run --help)") }
         let exp = try Experiment.load(file)
+        try OutputPath.directory(dir, option: "--dir").check()
         var shardPair = (0, 1)
         if let shard {
             let parts = shard.split(separator: "/").map { Int($0) }
@@ -50,15 +53,17 @@ struct RunCommand: ParsableCommand {
             }
             shardPair = (i, n)
         }
+        let hparams = try exp.varyingKeys()
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let runner = try SweepRunner(experiment: exp, layout: RunLayout(root: dir), workers: workers ?? exp.workers, shard: shardPair,
                                      executable: FileManager.default.fileExists(atPath: exe.path) ? exe : URL(fileURLWithPath: CommandLine.arguments[0])) {
-            ["run", "--point", $0, "--name", $1, "--dir", dir, "--experiment", exp.name]
+            ["run", "--point", $0, "--name", $1, "--dir", dir, "--experiment", exp.name] + exp.tags.flatMap { ["--tag", $0] } + hparams.flatMap { ["--hparam", $0.name] }
         }
         if list {
             for (p, d, done) in try runner.prepare() { print("\(done ? "done" : "todo")  \(p.name)  \(d)") }
             return
         }
+        try ExperimentBoard.write(name: exp.name, hparams: hparams, layout: RunLayout(root: dir))
         let bar = ProgressBar(total: 1, label: exp.name, enabled: !noProgress)
         var total = 1
         let summary = try runner.run { done, all, name in

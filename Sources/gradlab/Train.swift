@@ -5,6 +5,7 @@ import GradLabDiagnostics
 import GradLabReports
 import GradLabStore
 import GradLabKit
+import GradLabExperiments
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +27,7 @@ struct Train: ParsableCommand {
     @Option(help: "Write a safetensors checkpoint here (atomically).") var checkpoint: String?
     @Option(name: .customLong("checkpoint-every"), help: "Checkpoint every N steps (0: at the end only).") var checkpointEvery = 0
     @Option(help: "Resume from this checkpoint; the run continues with identical numbers.") var resume: String?
+    @Flag(name: .customLong("allow-non-finite-checkpoint"), help: "Resume even from a checkpoint holding NaN or Inf (refused by default).") var allowNonFiniteCheckpoint = false
     @Option(name: .customLong("backend"), help: "Matrix-multiply backend: \(Backend.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var backend = "swift"
     @Flag(help: "Print the model summary before training.") var summary = false
     @Flag(name: .customLong("no-progress"), help: "No progress bar.") var noProgress = false
@@ -36,9 +38,15 @@ struct Train: ParsableCommand {
     @Option(help: "Write TensorBoard event files (scalars, per-layer gradient norms, histograms) to this directory.") var tensorboard: String?
     @Option(help: "Record the run (config, metrics, probe records, verdicts) in the run store in this directory (see `gradlab runs`).") var record: String?
     @Option(help: "Name of the run in the store.") var name: String?
+    @Option(help: "Tag the run in the store (repeatable); `gradlab runs --tag` lists runs by tag.") var tag: [String] = []
 
     func run() throws {
         let config = try options.resolve()
+        if let bad = tag.first(where: { !Experiment.isTag($0) }) { throw GradLabError.invalid(Experiment.tagRule(bad)) }
+        if !tag.isEmpty && record == nil { throw GradLabError.invalid("--tag labels a run in the store: add --record runs") }
+        try OutputPath.check(checkpoint.map { .file($0, option: "--checkpoint") }, metricsJSON.map { .file($0, option: "--metrics-json") },
+                             probeJSONL.map { .file($0, option: "--probe-jsonl") }, tensorboard.map { .directory($0, option: "--tensorboard") },
+                             record.map { .directory($0, option: "--record") })
         guard checkpointEvery >= 0 else { throw GradLabError.invalid("checkpoint-every \(checkpointEvery) must be ≥ 0") }
         guard let kind = Backend.Kind(rawValue: backend) else {
             throw GradLabError.invalid("backend '\(backend)' is not known; allowed: \(Backend.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -47,11 +55,11 @@ struct Train: ParsableCommand {
         Backend.setThreads(config.threads)
         // A probed run is the diagnostic run every command shares; a plain one builds just the trainer.
         let probed = watch || probeJSONL != nil || diagnose || tensorboard != nil || record != nil
-        let session = probed ? try DiagnosticSession(config, jsonl: probeJSONL, resume: resume) : nil
+        let session = probed ? try DiagnosticSession(config, jsonl: probeJSONL, resume: resume, allowNonFiniteCheckpoint: allowNonFiniteCheckpoint) : nil
         let (trainer, train, test): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try session.map { ($0.trainer, $0.train, $0.test) } ?? config.build()
         if summary { print(try trainer.model.summaryTable(input: [config.batch, train.inputSize])) }
         if let resume {
-            if session == nil { _ = try trainer.resume(from: resume) }
+            if session == nil { _ = try trainer.resume(from: resume, allowNonFinite: allowNonFiniteCheckpoint) }
             print("resumed from \(resume) at step \(trainer.optimizer.step)")
             guard trainer.optimizer.step < config.steps else {
                 throw GradLabError.invalid("\(resume) is already at step \(trainer.optimizer.step); --steps \(config.steps) leaves nothing to train: raise --steps above \(trainer.optimizer.step)")
@@ -64,7 +72,7 @@ struct Train: ParsableCommand {
             print(String(format: "baseline: %.4f (%@)", b.value, b.meaning))
         }
         if watch, let probe = session?.probe { probe.onRecord.append(LiveChart(names: probe.layerNames, total: config.steps).draw) }
-        let outputs = try session.map { try RunOutputs(session: $0, name: name ?? "\(config.model)-\(config.data)-seed\(config.seed)", store: record, tensorboard: tensorboard) }
+        let outputs = try session.map { try RunOutputs(session: $0, name: name ?? "\(config.model)-\(config.data)-seed\(config.seed)", tags: tag, store: record, tensorboard: tensorboard) }
         let bar = ProgressBar(total: config.steps, label: "train", enabled: !noProgress && !watch)
         let history: History
         if let session {

@@ -60,4 +60,62 @@ final class InputTests: XCTestCase {
         XCTAssertTrue(r.err.contains("already at step 5") && r.err.contains("raise --steps"), r.err)
         XCTAssertEqual(try runGradlab(run + ["--steps", "8", "--resume", ckpt]).status, 0)
     }
+
+    func configFile(_ text: String) throws -> String {
+        let path = tempPath("config-\(UUID().uuidString).json")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// JSON decoders keep one of two equal keys without a word; `null` silently meant "unset".
+    func testConfigFilesRefuseRepeatedAndNullKeys() throws {
+        let dup = try configFile(#"{"depth": 2, "width": 8, "depth": 3}"#)
+        XCTAssertThrowsError(try RunConfig.load(dup)) { XCTAssertEqual("\($0)", "\(dup): key 'depth' is given twice; keep one") }
+        let nested = try configFile(#"{"depth": 2, "data": "xor"}"#)
+        XCTAssertEqual(try RunConfig.load(nested).depth, 2)
+        let null = try configFile(#"{"clip-norm": null}"#)
+        XCTAssertThrowsError(try RunConfig.load(null)) { XCTAssertTrue("\($0)".contains("key 'clip-norm' is null; leave the key out"), "\($0)") }
+        XCTAssertEqual(JSONValue.duplicateKey(in: Data(#"{"a": [{"b": 1}, {"b": 2}], "c": {"a": 1}, "d\u0061": 1, "da": 2}"#.utf8)), "da")
+        for yaml in ["name: x\nbase: {data: xor, depth: 2, depth: 3}\n", "name: x\nbase: {data: xor, clip-norm: null}\n"] {
+            XCTAssertThrowsError(try Experiment.parse(yaml, source: "e.yaml")) {
+                XCTAssertTrue("\($0)".contains("depth' given twice") || "\($0)".contains("'clip-norm' is null"), "\($0)")
+                XCTAssertFalse("\($0)".contains("\n"), "one line: \($0)")
+            }
+        }
+    }
+
+    func testAFractionalIntegerNamesTheKey() throws {
+        let path = try configFile(#"{"depth": 2.5}"#)
+        XCTAssertThrowsError(try RunConfig.load(path)) { XCTAssertEqual("\($0)", "\(path): key 'depth' must be an integer, got 2.5") }
+    }
+
+    func testExperimentNamesAreSafeFolderNames() {
+        for bad in ["a b", "a/b", "a:b", "a,b", "caf\u{e9}"] {
+            XCTAssertThrowsError(try Experiment.parse("name: \"\(bad)\"\nbase: {data: xor}\n", source: "e.yaml"), bad) {
+                XCTAssertTrue("\($0)".contains("name '\(bad)' must be letters, digits, '.', '_' or '-'"), "\($0)")
+            }
+        }
+    }
+
+    /// A diverged run's checkpoint used to load silently and train on NaN.
+    func testANonFiniteCheckpointIsRefusedUnlessAsked() throws {
+        var config = RunConfig(); config.data = .xor; config.depth = 1; config.width = 4
+        let (trainer, _, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try config.build()
+        let (name, p) = trainer.model.namedParameters[2]
+        p.value.scalars[1] = .nan
+        let path = tempPath("nan-\(UUID().uuidString).safetensors")
+        try Checkpoint.save(to: path, parameters: trainer.model.namedParameters, optimizer: trainer.optimizer, metadata: ["seed": "\(config.seed)"])
+        let (fresh, _, _): (Trainer<Float>, Dataset<Float>, Dataset<Float>) = try config.build()
+        XCTAssertThrowsError(try fresh.resume(from: path)) {
+            XCTAssertTrue("\($0)".contains("tensor '\(name)' holds 1 non-finite value") && "\($0)".contains("--allow-non-finite-checkpoint"), "\($0)")
+        }
+        XCTAssertNoThrow(try fresh.resume(from: path, allowNonFinite: true))
+        XCTAssertTrue(fresh.model.namedParameters[2].parameter.value.scalars[1].isNaN)
+        guard FileManager.default.fileExists(atPath: gradlabBinary.path) else { return }
+        let run = ["train", "--data", "xor", "--depth", "1", "--width", "4", "--steps", "3", "--no-progress", "--resume", path]
+        let refused = try runGradlab(run)
+        XCTAssertEqual(refused.status, 2, refused.out + refused.err)
+        XCTAssertTrue(refused.err.contains("tensor '\(name)'"), refused.err)
+        XCTAssertNotEqual(try runGradlab(run + ["--allow-non-finite-checkpoint"]).status, 2)
+    }
 }

@@ -23,6 +23,19 @@ final class RunStoreTests: XCTestCase {
         return c
     }
 
+    /// `runs --json` wrote every config value as a string ("depth": "2").
+    func testSummaryJSONKeepsConfigTypes() throws {
+        let store = try SQLiteRunStore(directory: dir)
+        let id = try store.createRun(NewRun(name: "typed", config: config { $0.lr = 0.01; $0.standardize = true }, tags: ["t"]))
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder.records.encode(try store.run(id).summary)) as? [String: Any]
+        let c = try XCTUnwrap(json?["config"] as? [String: Any])
+        XCTAssertEqual(c["depth"] as? Int, 2)
+        XCTAssertEqual(c["lr"] as? Double, 0.01)
+        XCTAssertEqual(c["activation"] as? String, "relu")
+        XCTAssertTrue(c["standardize"] is Bool, "\(type(of: c["standardize"]!))")
+        XCTAssertNil(c["depth"] as? String)
+    }
+
     func testCreateListFilterCompare() throws {
         let store = try SQLiteRunStore(directory: dir)
         let a = try store.createRun(NewRun(name: "relu-a", experiment: "act", config: config { $0.activation = .relu }, tags: ["x", "x", "y"]))

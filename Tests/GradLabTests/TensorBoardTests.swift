@@ -266,18 +266,18 @@ final class TensorBoardTests: XCTestCase {
             XCTAssertEqual(scalars["train/learning_rate"]?[Int64(r.step)], Float(r.learningRate))
         }
         XCTAssertEqual(probe.steps.map(\.step), [0, 3])
-        for name in ["layers.0", "layers.2"] {
+        for name in ["01 · layers.0", "02 · layers.2"] {
             XCTAssertEqual(Set(scalars["grad_norm/\(name)"]!.keys), [0, 3])
             XCTAssertEqual(Set(scalars["update_ratio/\(name)"]!.keys), [0, 3])
         }
-        XCTAssertEqual(Set(scalars["gain/layers.0"]!.keys), [0, 3])
-        XCTAssertNil(scalars["gain/layers.2"], "the top layer has no gain")
-        XCTAssertEqual(scalars["grad_norm/layers.2"]![3], Float(probe.steps[1].layers[1].gradNorm))
-        for p in ["layers.0.weight", "layers.2.weight"] {
+        XCTAssertEqual(Set(scalars["gain/01 · layers.0"]!.keys), [0, 3])
+        XCTAssertNil(scalars["gain/02 · layers.2"], "the top layer has no gain")
+        XCTAssertEqual(scalars["grad_norm/02 · layers.2"]![3], Float(probe.steps[1].layers[1].gradNorm))
+        for p in ["01 · layers.0.weight", "02 · layers.2.weight"] {
             XCTAssertEqual(histograms["gradients/\(p)"], [0, 2, 4])
             XCTAssertEqual(histograms["weights/\(p)"], [0, 2, 4])
         }
-        XCTAssertNil(histograms["weights/layers.0.bias"], "biases are not histogrammed")
+        XCTAssertNil(histograms["weights/01 · layers.0.bias"], "biases are not histogrammed")
     }
 
     /// TensorBoard's own reader (Python) must accept the files and read back the same numbers.
@@ -305,12 +305,12 @@ final class TensorBoardTests: XCTestCase {
         try w.scalar("s", .nan, step: 1)
         try w.close()
 
-        var expect: [String: Any] = ["tags": ["train/accuracy", "grad_norm/layers.0", "update_ratio/layers.2", "gain/layers.0"],
+        var expect: [String: Any] = ["tags": ["train/accuracy", "grad_norm/01 · layers.0", "update_ratio/02 · layers.2", "gain/01 · layers.0"],
                                      "min_events": 1 + 6 + 2]
         var loss: [String: Double] = [:]
         for r in history { loss["\(r.step)"] = Double(Float(r.loss)) }
         expect["scalars"] = ["train/loss": loss, "train/learning_rate": ["5": 0.1]]
-        expect["histograms"] = ["weights/layers.0.weight": ["0": 16, "4": 16], "gradients/layers.2.weight": ["2": 24]]
+        expect["histograms"] = ["weights/01 · layers.0.weight": ["0": 16, "4": 16], "gradients/02 · layers.2.weight": ["2": 24]]
         let file = tempPath("tb-expect.json")
         try JSONSerialization.data(withJSONObject: expect).write(to: URL(fileURLWithPath: file))
 

@@ -63,3 +63,37 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 }
+
+extension JSONValue {
+    /// The first key that appears twice in one object of the JSON text `data`, if any. Decoders
+    /// keep one of the two silently, so a config file that sets a key twice would lose a value
+    /// without a word. Assumes `data` is valid JSON (decode it first).
+    public static func duplicateKey(in data: Data) -> String? {
+        // One frame per open object or array: the keys seen so far (objects), and whether the
+        // next string is a key.
+        var frames: [(keys: Set<String>?, expectKey: Bool)] = []
+        let bytes = [UInt8](data)
+        var i = 0
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "{"): frames.append((keys: [], expectKey: true))
+            case UInt8(ascii: "["): frames.append((keys: nil, expectKey: false))
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = frames.popLast()
+            case UInt8(ascii: ","): if frames.last?.keys != nil { frames[frames.count - 1].expectKey = true }
+            case UInt8(ascii: ":"): if !frames.isEmpty { frames[frames.count - 1].expectKey = false }
+            case UInt8(ascii: "\""):
+                let start = i
+                i += 1
+                while i < bytes.count && bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+                if let last = frames.last, last.expectKey, last.keys != nil {
+                    let raw = Data(bytes[start...min(i, bytes.count - 1)])
+                    let key = (try? JSONDecoder().decode(String.self, from: raw)) ?? String(decoding: raw, as: UTF8.self)
+                    if frames[frames.count - 1].keys!.insert(key).inserted == false { return key }
+                }
+            default: break
+            }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -90,12 +90,22 @@ public enum Checkpoint {
         try load(from: path, into: parameters, optimizer: optimizer, buffers: nil)
     }
 
-    /// Also hands every saved tensor to `buffers` (e.g. `model.loadBuffers(from:)`).
+    /// Also hands every saved tensor to `buffers` (e.g. `model.loadBuffers(from:)`). A tensor
+    /// holding NaN or ±Inf (what a diverged run saves) is refused by name unless `allowNonFinite`.
     @discardableResult
     public static func load<S: Scalar>(from path: String, into parameters: [(name: String, parameter: Parameter<S>)],
-                                       optimizer: Optimizer<S>?, buffers: (([String: Tensor<S>]) throws -> Void)?) throws -> [String: String] {
+                                       optimizer: Optimizer<S>?, buffers: (([String: Tensor<S>]) throws -> Void)?,
+                                       allowNonFinite: Bool = false) throws -> [String: String] {
         guard let data = FileManager.default.contents(atPath: path) else { throw GradLabError.io("\(path): cannot read the checkpoint") }
         let (tensors, meta): ([String: Tensor<S>], [String: String]) = try SafeTensors.decode(data, source: path)
+        if !allowNonFinite {
+            for name in tensors.keys.sorted() {
+                let bad = tensors[name]!.scalars.lazy.filter { !$0.isFinite }.count
+                guard bad == 0 else {
+                    throw GradLabError.data("\(path): tensor '\(name)' holds \(bad) non-finite value\(bad == 1 ? "" : "s") (NaN or ±Inf) of \(tensors[name]!.count); the run that saved it had diverged: resume from an earlier checkpoint, or pass --allow-non-finite-checkpoint to load it anyway")
+                }
+            }
+        }
         try buffers?(tensors)
         for (name, p) in parameters {
             guard let t = tensors[name] else { throw GradLabError.data("\(path): no tensor '\(name)'; was it saved from the same model?") }

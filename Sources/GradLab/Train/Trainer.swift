@@ -142,7 +142,11 @@ public final class Trainer<S: Scalar> {
                 break
             }
             let done = optimizer.step
-            if let test, evalEvery > 0, done % evalEvery == 0 || done == steps { history.evals.append(evaluate(test)) }
+            if let test, evalEvery > 0, done % evalEvery == 0 || done == steps {
+                let e = evaluate(test)
+                history.evals.append(e)
+                for o in observers { o.evaluationDidFinish(e, trainer: self) }
+            }
             if let checkpoint, checkpointEvery > 0, done % checkpointEvery == 0 || done == steps {
                 try saveCheckpoint(checkpoint, metadata: metadata)
             }
@@ -159,10 +163,12 @@ public final class Trainer<S: Scalar> {
         try Checkpoint.save(to: path, parameters: model.namedParameters, buffers: model.buffers, optimizer: optimizer, metadata: meta)
     }
 
-    /// Restores parameters, optimizer state and step; returns the checkpoint's metadata.
+    /// Restores parameters, optimizer state and step; returns the checkpoint's metadata. A
+    /// checkpoint holding NaN/Inf is refused unless `allowNonFinite`.
     @discardableResult
-    public func resume(from path: String) throws -> [String: String] {
-        let meta = try Checkpoint.load(from: path, into: model.namedParameters, optimizer: optimizer, buffers: model.loadBuffers)
+    public func resume(from path: String, allowNonFinite: Bool = false) throws -> [String: String] {
+        let meta = try Checkpoint.load(from: path, into: model.namedParameters, optimizer: optimizer, buffers: model.loadBuffers,
+                                       allowNonFinite: allowNonFinite)
         if let s = meta["seed"], UInt64(s) != seed {
             throw GradLabError.invalid("\(path) was saved with seed \(s) but this run uses \(seed); resume with --seed \(s)")
         }

@@ -35,6 +35,8 @@ public protocol TrainingObserver<S>: AnyObject {
     func stepWillUpdate(_ step: Int, trainer: Trainer<S>)
     /// At the end of every step, skipped steps included.
     func stepDidFinish(_ record: StepRecord, trainer: Trainer<S>)
+    /// After each evaluation on the test set during `Trainer.fit` (at `record.step`).
+    func evaluationDidFinish(_ record: EvalRecord, trainer: Trainer<S>)
 }
 
 extension TrainingObserver {
@@ -48,6 +50,7 @@ extension TrainingObserver {
     public func recurrence(_ event: RecurrenceEvent, layer: ObjectIdentifier) {}
     public func stepWillUpdate(_ step: Int, trainer: Trainer<S>) {}
     public func stepDidFinish(_ record: StepRecord, trainer: Trainer<S>) {}
+    public func evaluationDidFinish(_ record: EvalRecord, trainer: Trainer<S>) {}
 }
 
 /// What the fused recurrence reports to observers.

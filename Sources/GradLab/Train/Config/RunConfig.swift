@@ -99,12 +99,16 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     // MARK: reading and writing
 
-    /// Reads a JSON config file; unknown keys and wrongly typed values are refused by name.
+    /// Reads a JSON config file; unknown, repeated and null keys and wrongly typed values are
+    /// refused by name.
     public static func load(_ path: String) throws -> RunConfig {
         guard let data = FileManager.default.contents(atPath: path) else { throw GradLabError.io("\(path): cannot read the config file") }
         let object: [String: JSONValue]
         do { object = try JSONDecoder().decode([String: JSONValue].self, from: data) } catch {
             throw GradLabError.invalid("\(path): the config must be a JSON object of key: value (\(Self.jsonProblem(error)))")
+        }
+        if let key = JSONValue.duplicateKey(in: data) {
+            throw GradLabError.invalid("\(path): key '\(key)' is given twice; keep one")
         }
         do { return try RunConfig().applying(object) } catch let e as GradLabError { throw GradLabError.invalid("\(path): \(e.description)") }
     }
@@ -125,6 +129,10 @@ public struct RunConfig: Codable, Equatable, Sendable {
         for name in values.keys.sorted() {
             guard let key = Self.key(name) else {
                 throw GradLabError.invalid("unknown key '\(name)'; allowed keys: \(Self.keyNames.joined(separator: ", "))")
+            }
+            // An unset key is left out; a written `null` is more likely a mistake than a choice.
+            guard values[name]! != .null else {
+                throw GradLabError.badValue(key: name, value: "null", message: "key '\(name)' is null; leave the key out to keep its default, or give a value (\(key.expected))")
             }
             try key.set(values[name]!, in: &c)
         }
