@@ -5,15 +5,6 @@ import GradLabDiagnostics
 /// The repair report: problem, candidates tried, winner, before/after gradient pictures and loss
 /// curves, and the repaired config — as one self-contained HTML page.
 package enum RepairReport {
-    /// Per-layer ‖∂L/∂W‖ over probed steps, input layer on top (layer × step heat map).
-    package static func gradientHeatmap(_ steps: [ProbeStep], title: String) -> String {
-        let probed = steps.filter { !$0.layers.isEmpty }
-        guard let first = probed.first else { return "" }
-        let rows = first.layers.map(\.name)
-        let values = rows.indices.map { l in probed.map { $0.layers.indices.contains(l) ? $0.layers[l].gradNorm : .nan } }
-        return SVG.heatmap(title: title, rows: rows, steps: probed.map(\.step), values: values, unit: "‖∂L/∂W‖")
-    }
-
     package static func html(_ r: RepairResult, repairedConfigPath: String?) -> String {
         var b = "<h1>GradLab repair report</h1>"
         guard let problem = r.problem else {
@@ -45,13 +36,39 @@ package enum RepairReport {
         }
         b += String(format: "<p>Cost: %d trial steps, %.2f× the run's %d steps (%.2f s of trials; the unrepaired run took %.2f s).</p>",
                     r.attempts.count * r.trialSteps, r.costRatio, r.config.steps, r.repairSeconds, r.runSeconds)
-        b += "<h2>Before and after</h2>"
-        b += "<figure>" + SVG.lineChart(title: "Training loss", xLabel: "step", yLabel: "loss",
-                                        series: [("unrepaired", r.beforeLoss)] + (r.winner.map { [("repaired: \($0.name)", r.afterLoss)] } ?? []),
-                                        logY: true) + "</figure>"
-        b += "<figure>" + gradientHeatmap(r.before, title: "Unrepaired: gradient reaching each layer's weights") + "</figure>"
-        if r.winner != nil { b += "<figure>" + gradientHeatmap(r.after, title: "Repaired: gradient reaching each layer's weights") + "</figure>" }
+        b += beforeAfter(r)
         if let c = r.repairedConfig { b += "<h2>Repaired config</h2><pre>\(SVG.escape(c.json))</pre>" }
         return SVG.page(title: "GradLab repair: \(problem.kind.rawValue)", body: b)
+    }
+
+    /// Loss curves, then the gradient pictures of the unrepaired run and the winning trial as
+    /// panels of one figure on one colour scale (the same colour is the same gradient in both).
+    static func beforeAfter(_ r: RepairResult) -> String {
+        let winner = r.winner
+        let before = RunStyle(index: 0), after = RunStyle(index: 1)
+        var b = "<h2>Before and after</h2>"
+        b += "<figure>" + SVG.lineChart(title: "Training loss", xLabel: "training step", yLabel: "loss",
+                                        series: [SVG.Series("unrepaired", style: before, points: r.beforeLoss.enumerated().map { (Double($0.offset), $0.element) })]
+                                            + (winner.map { [SVG.Series("repaired: \($0.name)", style: after, points: r.afterLoss.enumerated().map { (Double($0.offset), $0.element) })] } ?? []),
+                                        y: .log) + "</figure>"
+        let trained = { (steps: [ProbeStep]) in steps.filter { $0.beforeTraining != true } }
+        let (unrepaired, repaired) = (trained(r.before), winner == nil ? [] : trained(r.after))
+        func span(_ s: [ProbeStep]) -> String { "steps \(s.first?.step ?? 0)–\(s.last?.step ?? 0)" }
+        let layerPanels = [LayerPictures.gradientPanel(unrepaired, title: "unrepaired (\(span(unrepaired)))")]
+            + (winner.map { w in [LayerPictures.gradientPanel(repaired, title: "repaired: \(w.name) (trial, \(span(repaired)))")] } ?? [])
+        // A layer × step map needs a stack of layers; a recurrent net's picture is through time.
+        if (unrepaired.first?.layers.count ?? 0) >= 3 {
+            b += "<figure>" + SVG.heatmap(title: "‖∂L/∂W‖ reaching each layer's weights, before and after (one colour scale)",
+                                          panels: layerPanels.compactMap { $0 }, unit: "‖∂L/∂W‖", xLabel: "training step", sharedX: true) + "</figure>"
+        }
+        let timedBefore = unrepaired.filter { !$0.time.isEmpty }, timedAfter = repaired.filter { !$0.time.isEmpty }
+        if !timedBefore.isEmpty {
+            // The unrepaired run at its first, middle and last probed steps, then the winning trial.
+            let panels = LayerPictures.picks(timedBefore).compactMap { LayerPictures.timePanel($0, title: "unrepaired, training step \($0.step)") }
+                + (winner.map { w in LayerPictures.picks(timedAfter).compactMap { LayerPictures.timePanel($0, title: "repaired: \(w.name), training step \($0.step)") } } ?? [])
+            b += "<figure>" + SVG.heatmap(title: "‖∂L/∂h_t‖ per recurrent layer through time, before and after (one colour scale)",
+                                          panels: panels, unit: "‖∂L/∂h_t‖", xLabel: "time step t (the loss reads h_T)") + "</figure>"
+        }
+        return b
     }
 }

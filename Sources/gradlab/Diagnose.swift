@@ -43,7 +43,7 @@ struct Diagnose: ParsableCommand {
             print(String(decoding: try JSONEncoder.records.encode(DiagnoseReport(run)), as: UTF8.self))
         } else {
             print("\nGradient reaching each layer's weights at step 0 (‖∂L/∂W‖, input layer first):")
-            print(GradientChart.render(names: run.initial.layers.map { "\($0.layer)" },
+            print(GradientChart.render(names: run.initial.layers.map(\.label.text),
                                        values: run.initial.layers.map(\.gradNorm)))
             if let overlay { print("\n" + overlay.text) }
             if run.healthy {
