@@ -54,5 +54,4 @@ package struct RunIdentity: Sendable {
                         settings: differing.map { ($0, values[i][$0].map(\.text) ?? "unset") }, name: names[i])
         }
     }
-
 }

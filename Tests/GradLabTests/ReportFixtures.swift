@@ -23,7 +23,7 @@ enum ReportFixtures {
             ["step": i, "epoch": 0, "loss": l.isFinite ? l as Any : "NaN", "gradNorm": 1.0, "learningRate": config.lr]
         }
         try lines(metrics).write(to: URL(fileURLWithPath: run.file(.metrics)))
-        try lines(evals.map { ["step": $0.step, "loss": 1.0, "accuracy": $0.accuracy] }).write(to: URL(fileURLWithPath: run.file(.evals)))
+        try lines(evals.map { e -> [String: Any] in ["step": e.step, "loss": 1.0, "accuracy": e.accuracy] }).write(to: URL(fileURLWithPath: run.file(.evals)))
         let stream = try ProbeStream(creating: run.file(.probe))
         for s in stride(from: 0, to: losses.count, by: probeEvery) {
             let stats = (1...Swift.max(layers, 1)).map { l -> LayerStats in
