@@ -3,9 +3,9 @@ import GradLab
 import GradLabDiagnostics
 
 /// `--watch`: redraws the per-layer gradient chart in place (about 10 times a second) on a
-/// terminal; elsewhere prints it every 10% of the run.
+/// terminal; elsewhere prints it every 10% of the run. Layers are labelled as in every report
+/// (`LayerLabel.text`: 1-based index from the input, then the dotted name).
 final class LiveChart {
-    let names: [String]
     let total: Int
     let interactive = isatty(1) != 0
     var lastDraw = Date.distantPast
@@ -14,7 +14,7 @@ final class LiveChart {
     /// Through-time strips of the first recurrent layer, one kept per 10% of the run.
     var history: [(step: Int, norms: [Double])] = []
 
-    init(names: [String], total: Int) { self.names = names; self.total = total }
+    init(total: Int) { self.total = total }
 
     func draw(_ r: ProbeStep) {
         let done = r.step + 1
@@ -29,17 +29,17 @@ final class LiveChart {
         var text = String(format: "step %d/%d  loss %.4f", done, total, r.loss) + (r.accuracy.map { String(format: "  acc %.1f%%", $0 * 100) } ?? "")
         text += String(format: "  ‖∇‖ %.2e  lr %.2e\n", r.gradNorm, r.learningRate)
         text += "‖∂L/∂W‖ per layer (input layer first; the bar is log scale):\n"
-        text += GradientChart.render(names: names, values: r.layers.map(\.gradNorm), width: 36) + "\n"
+        text += GradientChart.render(names: r.layers.map(\.label.text), values: r.layers.map(\.gradNorm), width: 36) + "\n"
         if let first = r.time.first {
             if history.last.map({ (r.step - $0.step) * 10 >= total }) ?? true { history.append((r.step, first.gradNormByTime)) }
             text += "‖∂L/∂h_t‖ through time, now (one row per recurrent layer):\n"
-            text += GradientChart.renderTime(names: r.time.map(\.name), rows: r.time.map(\.gradNormByTime)) + "\n"
-            for t in r.time {
-                text += String(format: "%@: step 1 / step T = %.1e", t.name, t.firstToLast)
+            text += GradientChart.renderTime(names: r.time.indices.map { LayerLabel(index: $0 + 1, name: r.time[$0].name).text }, rows: r.time.map(\.gradNormByTime)) + "\n"
+            for (i, t) in r.time.enumerated() {
+                text += String(format: "%@: step 1 / step T = %.1e", LayerLabel(index: i + 1, name: t.name).text, t.firstToLast)
                     + (t.spectralRadius.map { String(format: ", spectral radius %.2f", $0) } ?? "")
                     + (t.cell == "lstm" || t.cell == "gru" ? String(format: ", gates <0.05: %.0f%% >0.95: %.0f%%", t.gateNearZero * 100, t.gateNearOne * 100) : "") + "\n"
             }
-            text += "\(first.name) over training (one row per probed step):\n"
+            text += "\(LayerLabel(index: 1, name: first.name).text) over training (one row per probed step):\n"
             let rows = history.last?.step == r.step ? history : history + [(r.step, first.gradNormByTime)]
             text += GradientChart.renderTime(names: rows.map { "step \($0.step)" }, rows: rows.map(\.norms)) + "\n"
         }

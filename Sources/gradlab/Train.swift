@@ -71,7 +71,7 @@ struct Train: ParsableCommand {
             let b = task.baseline(config.seqLen)
             print(String(format: "baseline: %.4f (%@)", b.value, b.meaning))
         }
-        if watch, let probe = session?.probe { probe.onRecord.append(LiveChart(names: probe.layerNames, total: config.steps).draw) }
+        if watch, let probe = session?.probe { probe.onRecord.append(LiveChart(total: config.steps).draw) }
         let outputs = try session.map { try RunOutputs(session: $0, name: name ?? "\(config.model)-\(config.data)-seed\(config.seed)", tags: tag, store: record, tensorboard: tensorboard) }
         let bar = ProgressBar(total: config.steps, label: "train", enabled: !noProgress && !watch)
         let history: History
