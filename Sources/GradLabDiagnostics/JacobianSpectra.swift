@@ -116,3 +116,17 @@ public enum JacobianSpectra {
         return out
     }
 }
+
+extension JacobianSpectra {
+    /// The bound τ of the dynamical-isometry criterion.
+    public static let isometryTolerance = 0.5
+
+    /// Dynamical isometry (Saxe et al. 2014; Pennington, Schoenholz & Ganguli 2017): the squared
+    /// singular values λ of the input–output Jacobian concentrate near 1. Claimed only when both
+    /// |E[λ] − 1| ≤ τ and √Var[λ] ≤ τ (τ = `isometryTolerance`): a small spread alone is not enough,
+    /// since a spectrum squeezed near 0 (a deep sigmoid net) or far above 1 also has a small spread.
+    public static func isNearIsometry(meanSquared mean: Double, variance: Double) -> Bool {
+        guard mean.isFinite, variance.isFinite, variance >= 0 else { return false }
+        return Swift.abs(mean - 1) <= isometryTolerance && variance.squareRoot() <= isometryTolerance
+    }
+}

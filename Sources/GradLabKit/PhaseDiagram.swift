@@ -20,8 +20,18 @@ package struct PhaseDiagram {
     package init(activation: ActivationKind, grid: Grid) { self.activation = activation; self.grid = grid }
 
     /// Predicted trainable depth at σ_w² and the grid's σ_b².
-    package func trainableDepth(sigmaW2 w: Double) -> Double {
+    package func trainableDepth(sigmaW2 w: Double) -> Prediction {
         SignalPropagation(activation: activation, sigmaW2: w, sigmaB2: grid.sigmaB2, quadrature: quadrature).trainableDepth
+    }
+
+    /// A trainable depth as the charts draw it: the number, `cap` above it, nil where there is no
+    /// fixed point (q* diverges: activations and gradients grow without bound, nothing to draw).
+    static func drawn(_ p: Prediction, cap: Double) -> Double? {
+        switch p {
+        case .value(let d): return Swift.min(d, cap)
+        case .above, .diverges: return cap
+        case .undefined: return nil
+        }
     }
 
     /// Trains every grid point (SGD with momentum 0.9, lr 0.01, batch 64); `progress` gets each
@@ -42,9 +52,11 @@ package struct PhaseDiagram {
     /// Both panels as SVG.
     package func svg() -> String {
         let xs = stride(from: 0.5, through: 4.5, by: 0.1).map { $0 }, ys = stride(from: 0.0, through: 0.3, by: 0.0125).map { $0 }
-        let depthGrid = ys.map { b in xs.map { w in SignalPropagation(activation: activation, sigmaW2: w, sigmaB2: b, quadrature: quadrature).trainableDepth } }
+        let depthGrid = ys.map { b in xs.map { w in
+            Self.drawn(SignalPropagation(activation: activation, sigmaW2: w, sigmaB2: b, quadrature: quadrature).trainableDepth, cap: 1000)
+        } }
         let critical = ys.compactMap { b in (try? SignalPropagation.criticalSigmaW2(activation: activation, sigmaB2: b, quadrature: quadrature)).map { (w: $0, b: b) } }
-        let curve = stride(from: 0.5, through: 4.5, by: 0.05).map { w in (w, trainableDepth(sigmaW2: w)) }
+        let curve = stride(from: 0.5, through: 4.5, by: 0.05).map { w in (w, Self.drawn(trainableDepth(sigmaW2: w), cap: .infinity)) }
         return PhaseSVG.render(activation: activation.rawValue, xs: xs, ys: ys, depthGrid: depthGrid, critical: critical,
                                sigmaB2: grid.sigmaB2, curve: curve, measured: measured, success: grid.success, maxDepth: Double(grid.depths.max() ?? 200))
     }

@@ -2,11 +2,12 @@ import GradLab
 
 /// The edge-of-chaos initializer: σ_w² on the critical line χ₁(q*) = 1 for the activation at the
 /// chosen σ_b² (Schoenholz et al. 2017), with Gaussian or orthogonal weights (Pennington et al.
-/// 2017: orthogonal weights at small q* bring tanh nets close to dynamical isometry).
+/// 2017: orthogonal weights at small q* bring tanh nets close to dynamical isometry). Both draw the
+/// biases N(0, σ_b²) that the critical σ_w² was chosen for, so the built net sits at χ₁ = 1.
 public enum EdgeOfChaos {
     public static func initializer(activation: ActivationKind, sigmaB2: Double, orthogonal: Bool = false) throws -> (Initializer, sigmaW2: Double) {
         let w2 = try SignalPropagation.criticalSigmaW2(activation: activation, sigmaB2: sigmaB2)
-        return (orthogonal ? .orthogonal(gain: w2.squareRoot()) : .normal(sigmaW2: w2, sigmaB2: sigmaB2), w2)
+        return (orthogonal ? .orthogonal(gain: w2.squareRoot(), sigmaB2: sigmaB2) : .normal(sigmaW2: w2, sigmaB2: sigmaB2), w2)
     }
 
 }

@@ -68,6 +68,48 @@ public struct GaussHermite: Sendable {
         return s
     }
 
+    /// E[f(s·z)] for z ~ N(0, 1) at any scale s > 0, for f with kinks or jumps at 0 (SELU's φ'
+    /// jumps from λα to λ: Gauss–Hermite gave χ₁ = 1.215 for SELU at q = 1, the integral is 1.072) or
+    /// features far narrower than s (tanh at σ_w² = 10⁶ put no Hermite node inside sech²'s peak):
+    /// ∫ f(x) N(x; 0, s²) dx by 16-point Gauss–Legendre on panels of x ≥ 0 (mirrored) split at 0,
+    /// ¼, ½, 1, 2, 4, … (f's features near 0) and at s·{½, 1, 2, 3, 4, 6, 8, 10} (the Gaussian's),
+    /// up to 12s.
+    public func expect(scale s: Double, _ f: (Double) -> Double) -> Double {
+        guard s > 0 else { return f(0) }
+        var cuts = Set([0.5, 1, 2, 3, 4, 6, 8, 10, 12].map { $0 * s }), e = 0.25
+        while e < 12 * s { cuts.insert(e); e *= 2 }
+        let edges = [0.0] + cuts.sorted()
+        let norm = 1 / (s * (2 * Double.pi).squareRoot())
+        var sum = 0.0
+        for k in 1..<edges.count {
+            let (a, b) = (edges[k - 1], edges[k]), half = (b - a) / 2, mid = (a + b) / 2
+            for (t, w) in zip(Self.legendre.nodes, Self.legendre.weights) {
+                let x = mid + half * t, density = Foundation.exp(-x * x / (2 * s * s)) * norm
+                sum += w * half * density * (f(x) + f(-x))
+            }
+        }
+        return sum
+    }
+
+    /// 16-point Gauss–Legendre nodes and weights on [−1, 1] (Newton on P₁₆, wᵢ = 2/((1 − xᵢ²)P₁₆'(xᵢ)²)).
+    static let legendre: (nodes: [Double], weights: [Double]) = {
+        let n = 16
+        var nodes: [Double] = [], weights: [Double] = []
+        for i in 1...n {
+            var x = Foundation.cos(Double.pi * (Double(i) - 0.25) / (Double(n) + 0.5)), dp = 1.0
+            for _ in 0..<100 {
+                var (p0, p1) = (1.0, x)
+                for k in 2...n { (p0, p1) = (p1, ((2 * Double(k) - 1) * x * p1 - Double(k - 1) * p0) / Double(k)) }
+                dp = Double(n) * (x * p1 - p0) / (x * x - 1)
+                let dx = p1 / dp
+                x -= dx
+                if Swift.abs(dx) < 1e-16 { break }
+            }
+            nodes.append(x); weights.append(2 / ((1 - x * x) * dp * dp))
+        }
+        return (nodes, weights)
+    }()
+
     /// E[f(z₁, z₂)] for independent standard normals (tensor-product rule).
     public func expect2(_ f: (Double, Double) -> Double) -> Double {
         var s = 0.0

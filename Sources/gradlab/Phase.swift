@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GradLab
 import GradLabKit
+import GradLabTheory
 
 /// `gradlab phase`: the (σ_w², σ_b²) phase diagram of an activation as SVG — ordered and chaotic
 /// regions, the critical line, trainable depth 6ξ_c — and, with `--measure`, a trainability
@@ -65,7 +66,17 @@ struct Phase: ParsableCommand {
                     return ok ? "     ●" : "     ·"
                 }.joined())
             }
-            print("6ξ_c  " + ws.map { w in String(format: "%6.0f", diagram.trainableDepth(sigmaW2: w)) }.joined())
+            let predicted = ws.map { diagram.trainableDepth(sigmaW2: $0) }
+            print("6ξ_c  " + predicted.map { p -> String in
+                let cell: String
+                switch p {
+                case .value(let d): cell = String(format: "%.0f", d)
+                case .above(let cap, _): cell = String(format: ">%.0e", cap)
+                case .diverges, .undefined: cell = "—"
+                }
+                return String(repeating: " ", count: max(0, 6 - cell.count)) + cell
+            }.joined())
+            for reason in Set(predicted.compactMap(\.reason)).sorted() { print("  (\(reason))") }
         }
     }
 }

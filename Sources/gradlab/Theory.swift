@@ -48,38 +48,55 @@ struct Theory: ParsableCommand {
         let q = sp.trajectory(depth: depth, inputVariance: inputVariance)
         let ratio = sp.gradientSquaredRatio(depth: depth, inputVariance: inputVariance)
         let chi = sp.chi1AtFixedPoint
-        let phase = abs(chi - 1) < 1e-6 ? "critical" : (chi < 1 ? "ordered (gradients vanish)" : "chaotic (gradients explode)")
+        let phase = sp.phase(depth: depth)
+        let (cStar, xiQ, xiC, xiGrad, trainable) = (sp.cStar, sp.xiQ, sp.xiC, sp.xiGradient, sp.trainableDepth)
         let (gauss, ortho) = (sp.jacobianSpectrum(depth: depth, orthogonal: false), sp.jacobianSpectrum(depth: depth, orthogonal: true))
+        let range = String(format: "beyond Double's range: χ₁^L = 10^%.0f", phase.log10Growth)
+        let spectrum = [Prediction(gauss.mean, because: range), Prediction(gauss.variance, because: range), Prediction(ortho.variance, because: range)]
+        let isometry = JacobianSpectra.isNearIsometry(meanSquared: ortho.mean, variance: ortho.variance)
         if json {
             var out: [String: Any] = [
                 "activation": act.rawValue, "sigma_w2": w2, "sigma_b2": sigmaB2, "depth": depth, "input_variance": inputVariance,
-                "q_star": sp.qStar, "chi1": chi, "c_star": sp.cStar, "xi_q": sp.xiQ, "xi_c": sp.xiC, "xi_grad": sp.xiGradient,
-                "trainable_depth": sp.trainableDepth, "phase": phase, "q": q, "predicted_grad_sq_ratio": ratio,
-                "jacobian_sq_sv_mean": gauss.mean, "jacobian_sq_sv_variance_gaussian": gauss.variance,
-                "jacobian_sq_sv_variance_orthogonal": ortho.variance,
+                "chi1": chi, "phase": phase.kind.rawValue, "phase_label": phase.label, "grad_sq_change_log10": phase.log10Growth,
+                "orthogonal_dynamical_isometry": isometry,
             ]
             if let criticalW2 { out["critical_sigma_w2"] = criticalW2 }
-            let safe = out.mapValues { v -> Any in
-                if let d = v as? Double, !d.isFinite { return "\(d)" }
-                if let a = v as? [Double] { return a.map { $0.isFinite ? $0 as Any : "\($0)" as Any } }
-                return v
+            for (key, p) in [("q_star", sp.qStar), ("c_star", cStar), ("xi_q", xiQ), ("xi_c", xiC), ("xi_grad", xiGrad), ("trainable_depth", trainable),
+                             ("jacobian_sq_sv_mean", spectrum[0]), ("jacobian_sq_sv_variance_gaussian", spectrum[1]),
+                             ("jacobian_sq_sv_variance_orthogonal", spectrum[2])] {
+                out.merge(p.json(key)) { a, _ in a }
             }
-            print(String(data: try JSONSerialization.data(withJSONObject: safe, options: [.sortedKeys]), encoding: .utf8)!)
+            // Entries beyond Double's range are null, with the reason beside the list.
+            for (key, list) in [("q", q), ("predicted_grad_sq_ratio", ratio)] {
+                out[key] = list.map { $0.isFinite ? $0 as Any : NSNull() }
+                if list.contains(where: { !$0.isFinite }) { out[key + "_reason"] = "null entries are beyond Double's range (overflow)" }
+            }
+            print(String(data: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), encoding: .utf8)!)
             return
         }
         if let criticalW2 { print(String(format: "critical σ_w² for %@ at σ_b² = %g: %.6f (χ₁ = 1)\n", act.rawValue, sigmaB2, criticalW2)) }
-        print(String(format: """
-            %@, σ_w² = %g, σ_b² = %g, depth %d, input ‖x‖²/N = %g
-              q* = %.6g   χ₁ = %.6f — %@
-              c* = %.6f   ξ_q = %.3g   ξ_c = %.3g   ξ_∇ = %.3g   trainable depth ≈ 6ξ_c = %.1f layers
-            """, act.rawValue, w2, sigmaB2, depth, inputVariance, sp.qStar, chi, phase, sp.cStar, sp.xiQ, sp.xiC, sp.xiGradient, sp.trainableDepth))
-        print(String(format: "  input–output Jacobian, squared singular values: mean %.3g; variance %.3g with Gaussian weights, %.3g with orthogonal ones%@",
-                     gauss.mean, gauss.variance, ortho.variance, ortho.variance < 0.1 * gauss.variance ? " (orthogonal ≈ dynamical isometry)" : ""))
+        print(String(format: "%@, σ_w² = %g, σ_b² = %g, depth %d, input ‖x‖²/N = %g", act.rawValue, w2, sigmaB2, depth, inputVariance))
+        print("  q* = \(sp.qStar.text("%.6g"))")
+        print(String(format: "  χ₁ = %.6f — %@", chi, phase.label))
+        // An undefined quantity shows as the word; its reason (one for all of them) follows once.
+        func shown(_ p: Prediction, _ format: String = "%.3g", unit: String = "") -> String {
+            if case .undefined = p { return "undefined" }
+            return p.text(format, unit: unit)
+        }
+        print("  c* = \(shown(cStar, "%.6f"))   ξ_q = \(shown(xiQ))   ξ_c = \(shown(xiC))   ξ_∇ = \(shown(xiGrad))   (ξ = 1/|ln χ|)")
+        print("  trainable depth ≈ 6ξ_c = \(shown(trainable, "%.0f", unit: " layers"))")
+        let undefinedBecause = [cStar, xiQ, xiC, trainable].compactMap { p -> String? in if case .undefined(let why) = p { return why }; return nil }
+        for why in Set(undefinedBecause).sorted() { print("  undefined: \(why)") }
+        print("  input–output Jacobian, squared singular values: mean \(spectrum[0].text()); variance \(spectrum[1].text()) with Gaussian weights, "
+              + "\(spectrum[2].text()) with orthogonal ones"
+              + (isometry ? String(format: " (orthogonal ≈ dynamical isometry: |mean − 1| and std ≤ %g)", JacobianSpectra.isometryTolerance) : ""))
         print("\nPredicted E‖δ^l‖²/E‖δ^L‖² along the forward trajectory (input layer first; norms: the square root):")
         let rows = Array(Set([0, depth - 1] + stride(from: 0, to: depth, by: max(1, depth / 20)))).sorted()
-        print(GradientChart.render(names: rows.map { String(format: "l=%-4d q=%-9.3g", $0 + 1, q[$0]) }, values: rows.map { ratio[$0] }, width: 36))
-        if Double(depth) > sp.trainableDepth {
-            print(String(format: "\n%d layers is beyond the predicted trainable depth (%.0f): expect this net not to train.", depth, sp.trainableDepth))
+        print(GradientChart.render(names: rows.map { "l=" + "\($0 + 1)".padding(toLength: 5, withPad: " ", startingAt: 0) + "q=" + (q[$0].isFinite ? String(format: "%-9.3g", q[$0]) : "overflow ") },
+                                   values: rows.map { ratio[$0] }, width: 36))
+        if ratio.contains(where: { !$0.isFinite || $0 == 0 }) { print("  (Inf and 0 mark ratios beyond Double's range)") }
+        if let d = trainable.value, Double(depth) > d {
+            print(String(format: "\n%d layers is beyond the predicted trainable depth (%.0f): expect this net not to train.", depth, d))
         }
     }
 }

@@ -19,8 +19,9 @@ public enum Initializer: Equatable, Sendable, CustomStringConvertible {
     /// PyTorch's nn.Linear default: W and b ~ U(±1/√fan_in).
     case torchDefault
     /// Orthogonal (Saxe et al. 2014): W = gain·Q with Q Haar-distributed, orthonormal rows or
-    /// columns (whichever is fewer) for rectangular shapes; b = 0.
-    case orthogonal(gain: Double)
+    /// columns (whichever is fewer) for rectangular shapes; b ~ N(0, σ_b²) (Pennington et al. 2017),
+    /// so gain² plays σ_w² in the mean-field maps; b = 0 when σ_b² = 0.
+    case orthogonal(gain: Double, sigmaB2: Double = 0)
     /// W = gain·I (rectangular: ones on the main diagonal); b = 0.
     case identity(gain: Double)
     /// Every weight and bias set to `value` (0 for zeros).
@@ -40,7 +41,7 @@ public enum Initializer: Equatable, Sendable, CustomStringConvertible {
         case let .heNormal(g): return "he-normal(gain=\(g))"
         case .lecunNormal: return "lecun-normal"
         case .torchDefault: return "torch-default"
-        case let .orthogonal(g): return "orthogonal(gain=\(g))"
+        case let .orthogonal(g, b): return "orthogonal(gain=\(g)\(b > 0 ? ", σ_b²=\(b)" : ""))"
         case let .identity(g): return "identity(gain=\(g))"
         case let .constant(v): return "constant(\(v))"
         }
@@ -71,8 +72,9 @@ public enum Initializer: Equatable, Sendable, CustomStringConvertible {
         case .torchDefault:
             let a = 1 / Double(fanIn).squareRoot()
             return (.uniform(weightShape, low: -a, high: a, rng: &rng), .uniform([fanOut], low: -a, high: a, rng: &rng))
-        case let .orthogonal(g):
-            return (Tensor(shape: weightShape, scalars: Initializer.orthogonal(rows: fanOut, cols: fanIn, rng: &rng).map { S(g * $0) }), zeroBias)
+        case let .orthogonal(g, b):
+            let w = Tensor<S>(shape: weightShape, scalars: Initializer.orthogonal(rows: fanOut, cols: fanIn, rng: &rng).map { S(g * $0) })
+            return (w, b > 0 ? .normal([fanOut], std: b.squareRoot(), rng: &rng) : zeroBias)
         case let .identity(g):
             var w = Tensor<S>(zeros: [fanOut, fanIn])
             for i in 0..<Swift.min(fanOut, fanIn) { w[i, i] = S(g) }

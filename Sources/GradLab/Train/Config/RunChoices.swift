@@ -56,7 +56,7 @@ public enum InitKind: String, RunChoice {
         case .heNormal: return .heNormalReLU
         case .lecunNormal: return .lecunNormal
         case .torchDefault: return .torchDefault
-        case .orthogonal: return .orthogonal(gain: sigmaW2.squareRoot())
+        case .orthogonal: return .orthogonal(gain: sigmaW2.squareRoot(), sigmaB2: sigmaB2)
         case .identity: return .identity(gain: sigmaW2.squareRoot())
         case .zeros: return .zeros
         case .edgeOfChaos, .edgeOfChaosOrthogonal:
@@ -77,7 +77,7 @@ public enum InitKind: String, RunChoice {
     }
 
     /// Whether biases are drawn with variance σ_b² (the others start at 0 or their own rule).
-    public var drawsBiasVariance: Bool { self == .normal || self == .uniform || self == .edgeOfChaos }
+    public var drawsBiasVariance: Bool { [.normal, .uniform, .orthogonal, .edgeOfChaos, .edgeOfChaosOrthogonal].contains(self) }
 
     /// The initializer that keeps each layer's gain near 1 for `activation`: He for the ReLU
     /// family and GELU (He et al. 2015), LeCun for SELU (Klambauer et al. 2017), the critical

@@ -69,7 +69,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         ConfigKey("activation", \.activation, "Activation: \(ActivationKind.names.joined(separator: ", "))."),
         ConfigKey("init", \.initializer, "Initializer: \(InitKind.names.joined(separator: ", ")) (edge-of-chaos: σ_w² on the critical line for the activation at sigma-b2)."),
         ConfigKey("sigma-w2", \.sigmaW2, "σ_w² for normal/uniform init (W ~ N(0, σ_w²/fan_in)); gain² for orthogonal/identity.", check: Check.positive),
-        ConfigKey("sigma-b2", \.sigmaB2, "σ_b² for normal/uniform init (b ~ N(0, σ_b²)).", check: Check.nonNegative),
+        ConfigKey("sigma-b2", \.sigmaB2, "σ_b² for normal/uniform/orthogonal init (b ~ N(0, σ_b²)).", check: Check.nonNegative),
         ConfigKey("dropout", \.dropout, "Dropout probability after each hidden activation.", check: Check.unit),
         ConfigKey("bias-init", \.biasInit, "Start every bias at this constant.", check: Check.finite),
         ConfigKey("input-scale", \.inputScale, "Feed inputs as x·scale + shift.", check: { $0.isFinite && $0 != 0 ? nil : "must be a finite, non-zero number" }),
