@@ -32,8 +32,10 @@ public struct PredictedOverlay: Sendable {
     }
 
     public var text: String {
-        var lines = [String(format: "Predicted vs measured at step 0 (mean-field theory, σ_w² = %.4g, input layer %.4g): ‖δ_l‖/‖δ_L‖ per hidden layer",
-                            sigmaW2, firstLayerSigmaW2),
+        // Named with the layer it is relative to: the verdicts' ratios are to the output layer.
+        let top = rows.last?.layer ?? 0
+        var lines = [String(format: "Predicted vs measured at step 0 (mean-field theory, σ_w² = %.4g, input layer %.4g): ‖δ_l‖/‖δ_%d‖, relative to the last hidden layer %d",
+                            sigmaW2, firstLayerSigmaW2, top, top),
                      "layer   measured    predicted   deviation (decades)"]
         let step = max(1, rows.count / 12)
         for row in rows where (row.layer - 1) % step == 0 || row.layer == rows.count {
