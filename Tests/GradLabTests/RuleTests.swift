@@ -75,9 +75,9 @@ final class RuleTests: XCTestCase {
     func testKindsKeepTheirStoredSpellingAndTheRepairOrder() throws {
         XCTAssertEqual(Verdict.Kind.allCases.map(\.rawValue),
                        ["non-finite", "loss-blow-up", "vanishing", "exploding", "update-ratio", "dead-relu", "saturation", "poor-init",
-                        "unchanged", "loss-not-decreasing", "oscillating-loss", "slow-convergence"])
+                        "unchanged", "loss-not-decreasing", "oscillating-loss", "slow-convergence", "not-learning"])
         XCTAssertEqual(Repair.priority, [.nonFinite, .lossBlowUp, .exploding, .deadReLU, .vanishing, .saturation,
-                                         .poorInit, .unchanged, .oscillation, .updateRatio, .slowConvergence, .notDecreasing])
+                                         .poorInit, .unchanged, .oscillation, .updateRatio, .notLearning, .slowConvergence, .notDecreasing])
         // A kind is stored as its plain string, a custom one too.
         let v = Verdict(.oscillation, layers: [2, 3], firstStep: 7, predicted: false, evidence: "e", explanation: "x", remedies: ["r"])
         let enc = JSONEncoder(); enc.outputFormatting = .sortedKeys
