@@ -2,9 +2,9 @@ import Foundation
 import GradLab
 
 /// Not learning, judged on the outcome at the end of the run: over its second half (at least
-/// `stuckMinSteps` steps of training, two probed points), the fixed-batch accuracy never rose
-/// more than `stuckAccuracyMargin` above chance, or the fixed-batch loss never fell below
-/// `stuckLossFraction` of the task's baseline (`TaskBaseline`: the loss of the best constant
+/// `stuckMinSteps` steps of training, two probed points), the mean fixed-batch accuracy is within
+/// `stuckAccuracyMargin` of chance, or the mean fixed-batch loss is above `stuckLossFraction` of
+/// the task's baseline (`TaskBaseline`: the loss of the best constant
 /// answer). A run can fall from a bad start to the baseline and stay there (a chaotic net starts
 /// far above it): its own starting loss is no yardstick, the constant answer is.
 ///
@@ -38,10 +38,12 @@ package struct NotLearningRule: DiagnosisRule {
         let losses = tail.map { $0.fixedLoss ?? $0.loss }
         guard tail.count >= 2, losses.allSatisfy(\.isFinite) else { return nil }
         let accuracies = tail.compactMap { $0.fixedAccuracy ?? $0.accuracy }
+        // Means over the half: one lucky batch neither rescues a stuck run nor sinks a slow one.
+        func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(Swift.max(xs.count, 1)) }
         let atChance = baseline.accuracy.map { chance in
-            accuracies.count == tail.count && accuracies.allSatisfy { $0 <= chance + t.stuckAccuracyMargin }
+            accuracies.count == tail.count && mean(accuracies) <= chance + t.stuckAccuracyMargin
         } ?? false
-        let atBaseline = losses.allSatisfy { $0 >= t.stuckLossFraction * baseline.loss }
+        let atBaseline = mean(losses) >= t.stuckLossFraction * baseline.loss
         guard atChance || atBaseline else { return nil }
 
         let fixed = tail.allSatisfy { $0.fixedLoss != nil }
