@@ -41,6 +41,8 @@ public enum Number {
         guard a.isFinite, b.isFinite, a != 0 else { return "went from \(short(a)) to \(short(b))" }
         let r = (b - a) / Swift.abs(a)
         if Swift.abs(r) < 5e-5 { return "stayed level at \(short(b))" }
-        return String(format: "%@ %@%% (%@ → %@)", r < 0 ? "fell" : "rose", Swift.abs(r) >= 0.1 ? String(format: "%.0f", Swift.abs(r) * 100) : String(format: "%.2g", Swift.abs(r) * 100), short(a), short(b))
+        // Two ends that print alike at three digits get five, so the change is visible.
+        let (ta, tb) = short(a) == short(b) ? (String(format: "%.5g", a), String(format: "%.5g", b)) : (short(a), short(b))
+        return String(format: "%@ %@%% (%@ → %@)", r < 0 ? "fell" : "rose", Swift.abs(r) >= 0.1 ? String(format: "%.0f", Swift.abs(r) * 100) : String(format: "%.2g", Swift.abs(r) * 100), ta, tb)
     }
 }

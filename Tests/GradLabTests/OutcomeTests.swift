@@ -128,5 +128,6 @@ final class OutcomeTests: XCTestCase {
         XCTAssertEqual(Number.short(1234), "1234")
         XCTAssertEqual(Number.change(from: 2.315, to: 2.331), "rose 0.69% (2.31 → 2.33)")
         XCTAssertEqual(Number.change(from: 3.3, to: 2.3), "fell 30% (3.3 → 2.3)")
+        XCTAssertEqual(Number.change(from: 2.3061, to: 2.3077), "rose 0.069% (2.3061 → 2.3077)")
     }
 }
