@@ -48,6 +48,7 @@ let package = Package(
         .library(name: "GradLab", targets: ["GradLab"]),
         .library(name: "GradLabDiagnostics", targets: ["GradLabDiagnostics"]),
         .library(name: "GradLabTheory", targets: ["GradLabTheory"]),
+        .library(name: "GradLabStudy", targets: ["GradLabStudy"]),
         .executable(name: "gradlab", targets: ["gradlab"]),
     ],
     dependencies: [
@@ -55,6 +56,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         .target(name: "CGradLabSupport", cSettings: cCPUFlags),
@@ -88,9 +90,17 @@ let package = Package(
             name: "GradLabKit",
             dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", "GradLabReports", "GradLabExperiments", "GradLabStore"],
             swiftSettings: cpuFlags),
+        // Study mode: decks, schedulers, the review store, quizzes and experiment-backed answers.
+        .target(
+            name: "GradLabStudy",
+            dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", "GradLabKit",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            resources: [.copy("Resources/decks")],
+            swiftSettings: cpuFlags),
         .executableTarget(
             name: "gradlab",
-            dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", "GradLabReports", "GradLabExperiments", "GradLabStore", "GradLabKit",
+            dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", "GradLabReports", "GradLabExperiments", "GradLabStore", "GradLabKit", "GradLabStudy",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
         // Test support: a second writer process for the run store's concurrency test.
@@ -101,6 +111,11 @@ let package = Package(
         .testTarget(
             name: "GradLabTests",
             dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments", "GradLabStore", "GradLabKit"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: cpuFlags),
+        .testTarget(
+            name: "GradLabStudyTests",
+            dependencies: ["GradLab", "GradLabStudy", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Fixtures")],
             swiftSettings: cpuFlags),
     ],
