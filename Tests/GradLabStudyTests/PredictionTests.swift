@@ -23,7 +23,7 @@ final class PredictionTests: XCTestCase {
     /// and the theory's call agrees with the measured label on at least 90% of the draws it calls.
     func testTheoryAgreesWithMeasurementOver200Draws() throws {
         var measuredCounts: [GradientOutcome: Int] = [:], theoryCounts: [GradientOutcome: Int] = [:]
-        var agree = 0, called = 0, noCall = 0, seconds = 0.0
+        var agree = 0, called = 0, noCall = 0, sameDecade = 0, seconds = 0.0
         var misses: [String] = []
         for seed in 0..<UInt64(200) {
             let q = PredictionGenerator.question(.outcome, seed: seed)
@@ -38,6 +38,7 @@ final class PredictionTests: XCTestCase {
             }
             called += 1
             theoryCounts[predicted, default: 0] += 1
+            if calls[0].decade == m.decade { sameDecade += 1 }
             if predicted == m.outcome { agree += 1 } else {
                 misses.append("seed \(seed): \(q.settings[0].text): theory ρ = \(calls[0].ratio.text()) \(predicted), measured \(m.ratio) \(m.outcome)")
             }
@@ -45,12 +46,14 @@ final class PredictionTests: XCTestCase {
         print("predict.outcome over 200 draws: measured \(GradientOutcome.allCases.map { "\($0.rawValue) \(measuredCounts[$0, default: 0])" }.joined(separator: ", "));"
               + " theory \(GradientOutcome.allCases.map { "\($0.rawValue) \(theoryCounts[$0, default: 0])" }.joined(separator: ", ")), no call \(noCall);"
               + " agreement \(agree)/\(called) called draws (\(String(format: "%.1f", 100 * Double(agree) / Double(called)))%), \(agree)/200 of all draws;"
+              + " same decade of ρ (the magnitude question) \(sameDecade)/\(called);"
               + String(format: " step-0 looks %.1f s in all", seconds))
         misses.forEach { print("  disagreement: " + $0) }
         for o in GradientOutcome.allCases {
             XCTAssertGreaterThanOrEqual(measuredCounts[o, default: 0], 30, "\(o) should be a fair share of 200 draws")
         }
         XCTAssertGreaterThanOrEqual(Double(agree), 0.9 * Double(called))
+        XCTAssertGreaterThanOrEqual(Double(sameDecade), 0.75 * Double(called))
         // The theory declines only for gated cells (20% of the 20% recurrent share each).
         XCTAssertLessThan(noCall, 20)
     }
