@@ -93,7 +93,7 @@ let package = Package(
         // Study mode: decks, schedulers, the review store, quizzes and experiment-backed answers.
         .target(
             name: "GradLabStudy",
-            dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", "GradLabKit",
+            dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", "GradLabReports", "GradLabKit",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Resources/decks")],

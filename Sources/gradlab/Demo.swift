@@ -34,5 +34,6 @@ struct Demo: ParsableCommand {
         for r in runs { try r.train() }
         print("")
         for r in runs { print(r.verdict) }
+        print("\nNext: study why, with cards whose answers run experiments like this one: gradlab study, or gradlab quiz.")
     }
 }

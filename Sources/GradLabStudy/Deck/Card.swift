@@ -52,6 +52,26 @@ public struct Card: Codable, Sendable, Hashable, Identifiable {
     }
 }
 
+extension Card {
+    /// The id of the entry in the deck file this card comes from: a reversible pair's two cards and
+    /// a cloze text's cards share it (their ids add `.r` and `.cN`; anchors cannot contain a dot).
+    public var noteID: String {
+        switch kind {
+        case .basic: return id
+        case .reversed, .cloze: return id.firstIndex(of: ".").map { String(id[..<$0]) } ?? id
+        }
+    }
+
+    /// The id of a card made from an entry: `note`, `note.r` (the reversed side), `note.cN` (a deletion).
+    public static func id(note: String, kind: CardKind, ordinal: Int? = nil) -> String {
+        switch kind {
+        case .basic: return note
+        case .reversed: return note + ".r"
+        case .cloze: return note + ".c\(ordinal ?? 1)"
+        }
+    }
+}
+
 /// A parsed deck file: its front matter and its cards in file order.
 public struct Deck: Codable, Sendable, Hashable {
     /// Stable deck id: the front matter's `id`, else derived from the file name.
