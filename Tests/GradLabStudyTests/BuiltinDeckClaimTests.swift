@@ -6,13 +6,21 @@ import GradLabStudy
 /// what the engine contradicts. Run it in release (`swift test -c release --filter
 /// GradLabStudyTests.BuiltinDeckClaimTests`): a debug build trains about 20 times slower.
 final class BuiltinDeckClaimTests: XCTestCase {
-    /// (question line, experiment, claim) of every card of the built-in deck with an experiment.
+    /// Every card of the built-in deck with an experiment, one per deck entry (a reversible pair
+    /// or a cloze text gives several cards that share their extra lines).
     func experimentCards() throws -> [(line: Int, question: String, experiment: String, claim: String?)] {
-        try BuiltinDeckLines.experiments()
+        var seen: Set<Int> = []
+        return try BuiltinDeck.gradients.load().cards.compactMap { card in
+            guard let experiment = card.experiment, seen.insert(card.line).inserted else { return nil }
+            return (card.line, card.front, experiment, card.claim)
+        }
     }
 
     func testAtLeast25CardsCarryAnExperimentAndAClaim() throws {
+        let deck = try BuiltinDeck.gradients.load()
+        XCTAssertGreaterThanOrEqual(deck.cards.count, 60)
         let cards = try experimentCards()
+        print("built-in deck: \(deck.cards.count) cards, \(Set(deck.cards.map(\.section)).count) sections, \(cards.count) experiments")
         XCTAssertGreaterThanOrEqual(cards.filter { $0.claim != nil }.count, 25)
         for card in cards { XCTAssertNotNil(card.claim, "line \(card.line): an experiment without a claim proves nothing") }
     }

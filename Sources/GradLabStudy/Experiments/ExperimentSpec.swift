@@ -7,6 +7,7 @@ import GradLab
 ///
 ///     experiment := "demo" setting*  |  run (";" run)*
 ///     run        := [name "="] setting*          name: letters, digits, "_"; not a config key
+///                                                 (`good = depth=20`, `good= depth=20`, `good=depth=20`)
 ///     setting    := key "=" value                 key: a RunConfig key (`gradlab train --help`)
 ///
 /// - `demo` is the two networks of `gradlab demo`: `bad` (20 sigmoid layers of width 64,
@@ -103,6 +104,11 @@ public struct ExperimentSpec: Equatable, Sendable {
                 }
             } else if segment[0].0.hasSuffix("="), segment[0].0.filter({ $0 == "=" }).count == 1 {
                 name = String(segment[0].0.dropLast()); segment.removeFirst()
+            } else if segment[0].0.filter({ $0 == "=" }).count >= 2, let eq = segment[0].0.firstIndex(of: "="),
+                      RunConfig.key(String(segment[0].0[..<eq])) == nil {
+                // `good=depth=20`: the name written against its first setting.
+                name = String(segment[0].0[..<eq])
+                segment[0] = (String(segment[0].0[segment[0].0.index(after: eq)...]), segment[0].1 + name.count + 1)
             }
             if !name.isEmpty {
                 guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), name.first!.isLetter else {
