@@ -9,7 +9,9 @@ Writes into OUT_DIR:
                      Basic (optional reversed card) and Cloze notes, HTML in fields, tags, and
                      notes in a top deck and a subdeck;
   fixture-new.apkg   the same notes in the current format (zstd collection.anki21b only), which
-                     GradLab refuses with a one-line fix.
+                     GradLab refuses with a one-line fix;
+  fixture-notes.txt  the same notes as Anki's "Notes in Plain Text" export (HTML, tags, deck,
+                     note type and GUID columns, with Anki's header lines).
 The tests assert the notes written here, so change both together.
 """
 import os
@@ -57,6 +59,8 @@ def main(out_dir):
                 out_path=os.path.join(out_dir, name),
                 options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False, with_media=False, legacy=legacy),
                 limit=DeckIdLimit(deck_id=top))
+        col.export_note_csv(out_path=os.path.join(out_dir, "fixture-notes.txt"), limit=DeckIdLimit(deck_id=top),
+                            with_html=True, with_tags=True, with_deck=True, with_notetype=True, with_guid=True)
         col.close()
 
 

@@ -48,7 +48,27 @@ final class DelimitedCardsTests: XCTestCase {
         let path = try Interop.file("anki-deck.txt", "#separator:Semicolon\n#deck column:1\nGrad::Init;He;2/fan_in;extra field\n")
         let deck = try DelimitedCards.importDeck(path: path)
         XCTAssertEqual(pairs(deck), [["He", "2/fan_in"]])
-        XCTAssertEqual(deck.cards[0].section, ["Grad", "Init"])
+        XCTAssertEqual(deck.title, "Grad")
+        XCTAssertEqual(deck.cards[0].section, ["Init"])
+    }
+
+    /// Anki's own "Notes in Plain Text" export of the fixture notes (scripts/make_anki_fixture.py):
+    /// GUID, note type, deck and tags columns around the fields, HTML fields.
+    func testNotesInPlainTextWrittenByAnki() throws {
+        let deck = try DelimitedCards.importDeck(path: Interop.fixture("anki/fixture-notes.txt"))
+        XCTAssertEqual(deck.title, "Anki Fixture")
+        XCTAssertEqual(pairs(deck), [
+            ["What does ReLU output for x < 0?", "0\n(its gradient is 0 too)"],
+            ["Glorot initialisation variance", "2 / (fan_in + fan_out)"], ["2 / (fan_in + fan_out)", "Glorot initialisation variance"],
+            ["Wave speed", "v = f·λ"], ["Période", "T = 1/f"],
+            ["The derivative of [...] is at most 1/4.", "sigmoid"], ["The derivative of sigmoid is at most [a fraction].", "1/4"],
+            ["[...] connections add the identity; [...] paths keep gradients alive.", "Residual … skip"],
+        ])
+        XCTAssertEqual(deck.cards.map(\.kind), [.basic, .basic, .reversed, .basic, .basic, .cloze, .cloze, .cloze])
+        XCTAssertEqual(deck.cards.map(\.section), [[], [], [], ["Physics", "Waves"], ["Physics", "Waves"], [], [], ["Physics", "Waves"]])
+        XCTAssertEqual(deck.cards[4].tags, ["français", "physics"])
+        XCTAssertEqual(deck.cards[5].explain, "σ'(x) = σ(x)(1 − σ(x)) & peaks at x = 0")
+        XCTAssertEqual(deck.cards.map(\.line), [7, 8, 8, 9, 10, 11, 11, 12])
     }
 
     func testRFC4180QuotedFields() throws {

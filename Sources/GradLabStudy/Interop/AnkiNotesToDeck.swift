@@ -35,19 +35,31 @@ enum AnkiCloze {
     }
 }
 
+/// Anki deck names (`Top::Sub::Subsub`) as a deck title and card sections: when every card sits
+/// in one top deck (not "Default"), that deck is the title and the path below it the section.
+struct DeckPaths {
+    /// The top deck every card shares, if any.
+    let top: String?
+
+    init(_ names: [String]) {
+        let first = names.first?.components(separatedBy: "::").first
+        top = first != nil && first != "Default" && names.allSatisfy { $0.components(separatedBy: "::").first == first } ? first : nil
+    }
+
+    func section(_ deck: String) -> [String] {
+        let parts = deck.components(separatedBy: "::").filter { !$0.isEmpty }
+        return top != nil ? Array(parts.dropFirst()) : (deck == "Default" ? [] : parts)
+    }
+}
+
 extension AnkiPackage {
     /// Imported notes → a deck: one card per Anki card, sections from the deck names below the
     /// top deck they share, ids from GradLab GUIDs where present, else derived from the question.
     static func deck(from notes: [ImportedNote], name: String, path: String,
                      fail: (String, String) -> GradLabError) throws -> Deck {
         let stem = (name as NSString).deletingPathExtension
-        let paths = notes.flatMap { $0.cards.map { $0.deck.components(separatedBy: "::") } }
-        let top = paths.first?.first
-        let sharedTop = top != nil && top != "Default" && paths.allSatisfy { $0.first == top }
-        func section(_ deck: String) -> [String] {
-            let parts = deck.components(separatedBy: "::")
-            return sharedTop ? Array(parts.dropFirst()) : (deck == "Default" ? [] : parts)
-        }
+        let decks = DeckPaths(notes.flatMap { $0.cards.map(\.deck) })
+        func section(_ deck: String) -> [String] { decks.section(deck) }
         var cards: [Card] = []
         var usedKeys: Set<String> = []
         var gradlabDeckIDs: Set<String> = []
@@ -120,7 +132,7 @@ extension AnkiPackage {
         }
         guard !cards.isEmpty else { throw fail("the package's notes give no cards (all their questions are empty)", "export a deck that has cards") }
         let id = gradlabDeckIDs.count == 1 ? gradlabDeckIDs.first! : slug(stem)
-        return Deck(id: id, title: sharedTop ? top! : stem, cards: cards, source: path)
+        return Deck(id: id, title: decks.top ?? stem, cards: cards, source: path)
     }
 
     /// A file name as a deck id: lower-case letters, digits and `-`.

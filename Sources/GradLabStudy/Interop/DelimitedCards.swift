@@ -6,7 +6,8 @@ import GradLab
 /// lines such as `#separator:tab`, `#html:true`, `#tags column:3`, `#deck column:4`).
 ///
 /// Import: the first two data columns are the front and the back; a front holding `{{cN::…}}` is a
-/// cloze text (one card per number, the second column its explanation). Without Anki header lines
+/// cloze text (one card per number, the second column its explanation); a note type column naming
+/// "… and reversed …" adds the reversed card; a deck column gives sections. Without Anki header lines
 /// a row must have exactly two fields, so an unquoted separator inside a field is an error rather
 /// than a silently cut answer. Export: one row per card (a reversible pair once, a cloze card as
 /// its question and answer), quoted where needed.
@@ -46,6 +47,7 @@ public enum DelimitedCards {
             throw deckError(p.line, p.column, p.problem, p.fix)
         }
         let meta = Set([header.tagsColumn, header.deckColumn, header.notetypeColumn, header.guidColumn].compactMap { $0 })
+        let decks = DeckPaths(header.deckColumn.map { n in rows.map { n <= $0.fields.count ? $0.fields[n - 1].text : "Default" } } ?? [])
         var cards: [Card] = []
         var usedKeys: Set<String> = []
         for row in rows {
@@ -66,7 +68,8 @@ public enum DelimitedCards {
             let front = value(columns[0]), back = value(columns[1])
             guard !front.isEmpty else { throw deckError(row.line, columns[0].column, "empty front", "write the question in the first column") }
             let tags = (column(header.tagsColumn) ?? "").split(whereSeparator: \.isWhitespace).map { $0.lowercased() }
-            let section = (column(header.deckColumn)).map { $0.components(separatedBy: "::").filter { !$0.isEmpty } } ?? []
+            let section = decks.section(column(header.deckColumn) ?? "Default")
+            let pair = column(header.notetypeColumn)?.lowercased().contains("and reversed") == true
             var key = CardID.derived(from: front), n = 2
             while usedKeys.contains(key) { key = "\(CardID.derived(from: front))-\(n)"; n += 1 }
             usedKeys.insert(key)
@@ -81,10 +84,11 @@ public enum DelimitedCards {
             }
             guard !back.isEmpty else { throw deckError(row.line, columns[1].column, "empty back", "write the answer in the second column") }
             cards.append(Card(id: key, kind: .basic, front: front, back: back, section: section, tags: tags, line: row.line))
+            if pair { cards.append(Card(id: key + ".r", kind: .reversed, front: back, back: front, section: section, tags: tags, line: row.line)) }
         }
         guard !cards.isEmpty else { throw fail("no cards in the file", "write one card per row: front\(separator == "\t" ? "<tab>" : String(separator))back") }
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        return Deck(id: AnkiPackage.slug(stem), title: stem, cards: cards, source: path)
+        return Deck(id: AnkiPackage.slug(stem), title: decks.top ?? stem, cards: cards, source: path)
     }
 
     /// Writes one row per card (front, back) as CSV (RFC 4180, CRLF row ends) or TSV, atomically.
