@@ -73,6 +73,25 @@ final class AnkiImportTests: XCTestCase {
         assertOneLineError(try AnkiPackage.importDeck(path: other), other + ": the collection has no 'col' table, so it is not an Anki collection — export the deck again from Anki with \"Support older Anki versions\" ticked")
     }
 
+    /// The unpacked collection is bounded: a package whose collection claims more is refused
+    /// before anything is unpacked. (The real bound is 512 MiB; a small one stands in for it.)
+    func testCollectionAboveTheSizeBoundIsRefused() throws {
+        let path = Interop.fixture("anki/fixture.apkg")
+        let size = try XCTUnwrap(try Archive(url: URL(fileURLWithPath: path), accessMode: .read)["collection.anki21"]).uncompressedSize
+        XCTAssertEqual(try AnkiPackage.importDeck(path: path, limit: size).cards.count, 9)
+        assertOneLineError(try AnkiPackage.importDeck(path: path, limit: size - 1),
+                           path + ": its collection is \(size) bytes, above GradLab's limit of \(size - 1) bytes — export a smaller deck from Anki")
+    }
+
+    func testCardFileFormatFromExtension() throws {
+        XCTAssertEqual(CardFileFormat(path: "deck.APKG"), .apkg)
+        XCTAssertEqual(CardFileFormat(path: "a/b.tsv"), .tsv)
+        XCTAssertNil(CardFileFormat(path: "notes.md"))
+        XCTAssertEqual(try CardFileFormat.importDeck(path: Interop.fixture("anki/fixture.apkg")).cards.count, 9)
+        XCTAssertEqual(try CardFileFormat.importDeck(path: Interop.fixture("anki/fixture-notes.txt")).cards.count, 8)
+        assertOneLineError(try CardFileFormat.importDeck(path: "notes.md"), "notes.md: not a card file GradLab imports — give an .apkg, .csv, .tsv or .txt file")
+    }
+
     func testUnknownAndUnreadableNoteTypesAreRefused() throws {
         let valid = Interop.tempPath("valid.apkg")
         try AnkiPackage.export(AnkiPackageTests.sampleDeck(), to: valid)

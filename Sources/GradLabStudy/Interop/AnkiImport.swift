@@ -13,7 +13,10 @@ extension AnkiPackage {
     /// (one card per deletion number). Fields are reduced to plain text; tags are kept; the deck
     /// path below a common top deck becomes the card's section. Every failure is one line naming
     /// the file and the fix.
-    public static func importDeck(path: String) throws -> Deck {
+    public static func importDeck(path: String) throws -> Deck { try importDeck(path: path, limit: maxCollectionBytes) }
+
+    /// `importDeck(path:)` with another bound on the unpacked collection, in bytes.
+    static func importDeck(path: String, limit: UInt64) throws -> Deck {
         let name = (path as NSString).lastPathComponent
         func fail(_ problem: String, _ fix: String) -> GradLabError { .data("\(path): \(problem) — \(fix)") }
         guard FileManager.default.isReadableFile(atPath: path) else {
@@ -31,14 +34,13 @@ extension AnkiPackage {
             throw fail("no Anki collection in the package (no collection.anki21 or collection.anki2)",
                        "export the deck again from Anki as an Anki Deck Package (.apkg)")
         }
-        guard entry.uncompressedSize <= maxCollectionBytes else {
-            throw fail("its collection is \(entry.uncompressedSize >> 20) MiB, above GradLab's limit of \(maxCollectionBytes >> 20) MiB",
-                       "export a smaller deck from Anki")
+        guard entry.uncompressedSize <= limit else {
+            throw fail("its collection is \(entry.uncompressedSize) bytes, above GradLab's limit of \(limit) bytes", "export a smaller deck from Anki")
         }
         let work = try TemporaryFolder()
         defer { work.remove() }
         let collection = work.path("collection")
-        do { try extract(entry, from: archive, to: collection) } catch {
+        do { try extract(entry, from: archive, to: collection, limit: limit) } catch {
             throw fail("the collection in the package cannot be unpacked (\(error))", "export the deck again from Anki")
         }
         let notes: [ImportedNote]
@@ -51,8 +53,8 @@ extension AnkiPackage {
         return try deck(from: notes, name: name, path: path, fail: fail)
     }
 
-    /// Streams an entry to a file, stopping at `maxCollectionBytes` whatever the header claimed.
-    private static func extract(_ entry: Entry, from archive: Archive, to path: String) throws {
+    /// Streams an entry to a file, stopping at `limit` bytes whatever the header claimed.
+    private static func extract(_ entry: Entry, from archive: Archive, to path: String, limit: UInt64) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil), let out = FileHandle(forWritingAtPath: path) else {
             throw GradLabError.io("cannot create \(path)")
         }
@@ -60,7 +62,7 @@ extension AnkiPackage {
         var written: UInt64 = 0
         _ = try archive.extract(entry, skipCRC32: false) { chunk in
             written += UInt64(chunk.count)
-            guard written <= maxCollectionBytes else { throw GradLabError.data("more than \(maxCollectionBytes >> 20) MiB") }
+            guard written <= limit else { throw GradLabError.data("more than \(limit) bytes") }
             try out.write(contentsOf: chunk)
         }
     }
