@@ -8,7 +8,8 @@ re-export second shows whether Anki updates notes or adds copies). Output: per i
 counts; then the collection's notes (GUID, note type, fields by name, tags, cards with ordinal and
 deck), note type names, deck names and counts. Before importing, each package's own
 collection is checked against Anki's rules for the derived columns (sort field and checksum),
-listed under "derived_mismatches". Needs the PyPI package `anki`.
+listed under "derived_mismatches", and opened by Anki and run through its Check Database, whose
+findings are listed under "check_database_problems". Needs the PyPI package `anki`.
 """
 import json
 import os
@@ -39,14 +40,27 @@ def derived_mismatches(package, workdir):
     return out
 
 
+def check_database_problems(package, workdir):
+    """What Anki's Check Database reports on the package's own collection, opened as is."""
+    with zipfile.ZipFile(package) as z:
+        name = next(n for n in ("collection.anki21", "collection.anki2") if n in z.namelist())
+        path = z.extract(name, os.path.join(workdir, "raw"))
+    col = Collection(path)
+    message, _ = col.fix_integrity()
+    col.close()
+    os.remove(path)
+    return [line for line in message.splitlines() if line != "Database rebuilt and optimized."]
+
+
 def main(packages):
     anki.lang.set_lang("en")   # Anki's text helpers (strip_html) need a language loaded
     with tempfile.TemporaryDirectory() as tmp:
         col = Collection(os.path.join(tmp, "check.anki2"))
         stock_decks = {d.name for d in col.decks.all_names_and_ids()}
-        mismatches, imports = [], []
+        mismatches, imports, problems = [], [], []
         for package in packages:
             mismatches += derived_mismatches(package, tmp)
+            problems += check_database_problems(package, tmp)
             response = col.import_anki_package(ImportAnkiPackageRequest(
                 package_path=os.path.abspath(package), options=ImportAnkiPackageOptions(with_scheduling=False)))
             log = response.log
@@ -62,7 +76,7 @@ def main(packages):
         decks = sorted(d.name for d in col.decks.all_names_and_ids() if d.name not in stock_decks)
         print(json.dumps({"imports": imports, "notes": notes, "notetypes": used_types, "decks": decks,
                           "note_count": col.note_count(), "card_count": col.card_count(),
-                          "derived_mismatches": mismatches}, ensure_ascii=False, indent=1))
+                          "derived_mismatches": mismatches, "check_database_problems": problems}, ensure_ascii=False, indent=1))
         col.close()
 
 

@@ -34,6 +34,7 @@ final class AnkiPackageTests: XCTestCase {
         XCTAssertEqual(report.card_count, 1 + 1 + 2 + 3)
         XCTAssertEqual(report.notetypes, ["GradLab Basic", "GradLab Basic (and reversed card)", "GradLab Cloze"])
         XCTAssertEqual(report.derived_mismatches.count, 0, "sort field or checksum differs from Anki's: \(report.derived_mismatches)")
+        XCTAssertEqual(report.check_database_problems, [], "Anki's Check Database on the package's collection")
         XCTAssertEqual(Set(report.decks), ["Gradients", "Gradients::Basics", "Gradients::Activations", "Gradients::Activations::Sigmoid", "Gradients::Init"])
         let notes = Dictionary(uniqueKeysWithValues: report.notes.map { ($0.guid, $0) })
 
@@ -129,6 +130,7 @@ final class AnkiPackageTests: XCTestCase {
         var card_count: Int
         struct Mismatch: Decodable { var guid: String }
         var derived_mismatches: [Mismatch]
+        var check_database_problems: [String]
     }
 
     func checkAnki(_ packages: [String]) throws -> Report {
