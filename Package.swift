@@ -115,7 +115,8 @@ let package = Package(
             swiftSettings: cpuFlags),
         .testTarget(
             name: "GradLabStudyTests",
-            dependencies: ["GradLab", "GradLabStudy", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GradLab", "GradLabStudy", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Fixtures")],
             swiftSettings: cpuFlags),
     ],

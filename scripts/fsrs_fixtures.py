@@ -84,7 +84,7 @@ def gap(rng, card, now):
     until_due = (card.due - now).total_seconds()
     kind = rng.random()
     if kind < 0.12:
-        g = rng.randint(1, 600)                                   # seconds to minutes: same session
+        g = rng.randint(1, 600)                                   # seconds to minutes: the same sitting
     elif kind < 0.25:
         g = rng.randint(600, DAY - 1)                             # later the same day
     elif kind < 0.45:

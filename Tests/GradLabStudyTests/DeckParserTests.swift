@@ -128,6 +128,7 @@ final class DeckParserTests: XCTestCase {
         XCTAssertEqual(c.cards[0].id, "chain-1")
         XCTAssertEqual(d.cards[0].id, "chain-1")
         XCTAssertEqual(d.cards[0].back, "the gradient")
+        XCTAssertEqual(try parse("What is 2 ^10 :: 1024").cards[0].id, CardID.derived(from: "What is 2 ^10"))
         let e = try parse("A ==cloze== line ^cz")
         XCTAssertEqual(e.cards[0].id, "cz.c1")
         XCTAssertEqual(e.cards[0].front, "A [...] line")
@@ -151,7 +152,7 @@ final class DeckParserTests: XCTestCase {
             ("q :: a\ndistractors: b | B", 2, 14, "distractor 'B' is listed twice"),
             ("q :: a\nclaim: x > 1", 2, 1, "'claim:' without an 'experiment:' line"),
             ("q :: a\n\nq :: b", 3, 1, "this card has the same id '\(CardID.derived(from: "q"))' as the card at line 1"),
-            ("q :: a ^x.y", 1, 9, "anchor '^x.y' has characters an id cannot hold"),
+            ("q :: a ^one\nq2 :: b ^one", 2, 1, "this card has the same id 'one' as the card at line 1"),
             ("---\ntitle: x\n", 1, 1, "front matter is not closed"),
             ("---\ncolour: red\n---\nq :: a", 2, 1, "unknown front-matter key 'colour'"),
             ("---\ntitle: [a\n---\nq :: a", 3, 1, "front matter is not valid YAML"),

@@ -100,7 +100,7 @@ extension DeckReader {
 
     private func distractors(_ entry: CardEntry, answer: String) throws -> [String] {
         guard let line = entry.extras[.distractors] else { return [] }
-        let options = line.value.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        let options = line.value.components(separatedBy: "|").map { $0.trimmingCharacters(in: .whitespaces) }
         var seen = Set<String>()
         for option in options {
             let key = CardID.normalised(option)
@@ -120,23 +120,23 @@ extension DeckReader {
     /// Removes a trailing `^anchor` from the entry's lines and returns it.
     private func takeAnchor(_ entry: inout CardEntry) throws -> String? {
         var found: String?
-        func strip(_ text: String, firstLine: Int) throws -> String {
-            var lines = text.components(separatedBy: "\n")
-            for (k, line) in lines.enumerated() {
+        func strip(_ text: String, firstLine: Int) throws -> String {   // firstLine: the file line of text's first line
+            var parts = text.components(separatedBy: "\n")
+            for (k, line) in parts.enumerated() {
                 guard let caret = line.range(of: " ^", options: .backwards) ?? (line.hasPrefix("^") ? line.startIndex..<line.index(after: line.startIndex) : nil)
                 else { continue }
                 let name = line[caret.upperBound...].trimmingCharacters(in: .whitespaces)
-                guard !name.isEmpty, !name.contains(" ") else { continue }
-                let source = lines[firstLine + k - 1]
-                let column = source.range(of: "^" + name).map { source.distance(from: source.startIndex, to: $0.lowerBound) + 1 } ?? 1
-                guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-                    throw error(firstLine + k, column, "anchor '^\(name)' has characters an id cannot hold", "use letters, digits, '-' and '_' only")
-                }
+                // Only a well-formed id at the end of a line is an anchor; "2 ^10" is text.
+                guard !name.isEmpty, !name.allSatisfy(\.isNumber),
+                      name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { continue }
+                let index = firstLine + k - 1
+                let source = self.lines.indices.contains(index) ? self.lines[index] : line
+                let column = source.range(of: "^" + name, options: .backwards).map { source.distance(from: source.startIndex, to: $0.lowerBound) + 1 } ?? 1
                 guard found == nil else { throw error(firstLine + k, column, "a second anchor '^\(name)' on one card", "keep one ^anchor per card") }
                 found = name
-                lines[k] = String(line[..<caret.lowerBound]).trimmingCharacters(in: .whitespaces)
+                parts[k] = String(line[..<caret.lowerBound]).trimmingCharacters(in: .whitespaces)
             }
-            return lines.joined(separator: "\n")
+            return parts.joined(separator: "\n")
         }
         entry.text = try strip(entry.text, firstLine: entry.line)
         // A one-line card's answer is on its own line; a multi-line card's starts after the '?' line.

@@ -17,7 +17,7 @@ public enum CardState: Int, Codable, Sendable, CaseIterable {
 ///
 /// FSRS uses `stability` (days until recall probability falls to 90%) and `difficulty` (1…10);
 /// SM-2 uses `ease` and `interval` (days). `step` is the index into the learning or relearning
-/// steps while the card is in one of those states.
+/// steps while the card is in one of those states; SM-2 keeps its count of passes in a row there.
 public struct Memory: Codable, Sendable, Hashable {
     public var state: CardState
     public var step: Int?
