@@ -4,6 +4,17 @@ import GradLabDiagnostics
 
 /// One of the two demo runs.
 package final class DemoRun {
+    /// The demo's two networks: `bad` (sigmoid, N(0, 1/fan_in): each layer shrinks the gradient by
+    /// about σ'·‖W‖ ≈ 0.25) and `good` (ReLU, He init: factor ≈ 1), alike in everything else.
+    package static func configs(depth: Int = 20, steps: Int = 0, seed: UInt64 = 0) -> [(name: String, config: RunConfig)] {
+        var bad = RunConfig()
+        bad.depth = depth; bad.width = 64; bad.activation = .sigmoid; bad.initializer = .normal; bad.sigmaW2 = 1
+        bad.optimizer = .sgd; bad.lr = 0.1; bad.steps = steps; bad.seed = seed; bad.batch = 64
+        var good = bad
+        good.activation = .relu; good.initializer = .heNormal; good.lr = 0.02
+        return [("bad", bad), ("good", good)]
+    }
+
     package let name: String
     package let config: RunConfig
     package let trainer: Trainer<Float>

@@ -16,18 +16,13 @@ struct Demo: ParsableCommand {
     func run() throws {
         guard depth >= 2 && depth <= 200 else { throw GradLabError.invalid("depth \(depth) must be in 2…200") }
         guard steps >= 1 && steps <= 100_000 else { throw GradLabError.invalid("steps \(steps) must be in 1…100000") }
-        var bad = RunConfig()
-        bad.depth = depth; bad.width = 64; bad.activation = .sigmoid; bad.initializer = .normal; bad.sigmaW2 = 1
-        bad.optimizer = .sgd; bad.lr = 0.1; bad.steps = steps; bad.seed = seed; bad.batch = 64
-        var good = bad
-        good.activation = .relu; good.initializer = .heNormal; good.lr = 0.02
         print("""
         GradLab demo: the same \(depth)-layer MLP (width 64) learns the 8×8 digits twice, \(steps) SGD steps each.
           bad:  sigmoid units, weights N(0, 1/fan_in)  — every layer multiplies the gradient by about σ'·‖W‖ ≈ 0.25
           good: ReLU units, He init N(0, 2/fan_in)     — every layer keeps the gradient's size (factor ≈ 1)
 
         """)
-        let runs = try [("bad", bad), ("good", good)].map { name, config in try DemoRun(name: name, config: config) }
+        let runs = try DemoRun.configs(depth: depth, steps: steps, seed: seed).map { try DemoRun(name: $0.name, config: $0.config) }
         print("Gradient reaching each layer's weights at step 0, ‖∂L/∂W‖ (log scale; input layer at the top):\n")
         print(DemoRun.sideBySide(runs.map(\.initialGradNorms), titles: runs.map { "\($0.name): \($0.config.activation) + \($0.config.initializer)" }))
         print("")

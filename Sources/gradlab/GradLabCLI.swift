@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GradLab
+import GradLabStudy
 
 @main
 struct GradLabCLI: ParsableCommand {
@@ -16,7 +17,7 @@ struct GradLabCLI: ParsableCommand {
           gradlab bench --workload W1 --threads 1 --json
         """,
         version: "gradlab \(version) — backend \(Backend.current), \(ProcessInfo.processInfo.activeProcessorCount) cores",
-        subcommands: [Train.self, RunCommand.self, ReportCommand.self, Runs.self, Diagnose.self, RepairCommand.self, Theory.self, Phase.self, Demo.self, Bench.self])
+        subcommands: [Train.self, RunCommand.self, ReportCommand.self, Runs.self, Diagnose.self, RepairCommand.self, Theory.self, Phase.self, Demo.self, Bench.self, Study.self, Quiz.self, DeckCommand.self])
 
     /// Parses and runs; any bad input becomes one line on stderr and exit code 2.
     static func main() {
@@ -25,6 +26,8 @@ struct GradLabCLI: ParsableCommand {
             var command = try parseAsRoot(RunOptions.rewrite(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as GradLabError {
+            fail(error.description, code: 2)
+        } catch let error as DeckError {
             fail(error.description, code: 2)
         } catch {
             let code = exitCode(for: error)

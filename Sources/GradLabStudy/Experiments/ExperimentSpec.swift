@@ -1,5 +1,6 @@
 import Foundation
 import GradLab
+import GradLabKit
 
 /// A card's `experiment:` line, parsed: the small runs it names.
 ///
@@ -43,16 +44,6 @@ public struct ExperimentSpec: Equatable, Sendable {
         return runs.first { $0.name == name }
     }
 
-    /// The demo's two configs (the same as `gradlab demo`), before settings are applied.
-    public static func demoConfigs() -> [(String, RunConfig)] {
-        var bad = RunConfig()
-        bad.depth = 20; bad.width = 64; bad.activation = .sigmoid; bad.initializer = .normal; bad.sigmaW2 = 1
-        bad.optimizer = .sgd; bad.lr = 0.1; bad.batch = 64; bad.steps = 0
-        var good = bad
-        good.activation = .relu; good.initializer = .heNormal; good.lr = 0.02
-        return [("bad", bad), ("good", good)]
-    }
-
     static func error(_ column: Int, _ problem: String, _ fix: String) -> DeckError {
         DeckError(file: "", line: 0, column: column, problem: problem, fix: fix)
     }
@@ -83,7 +74,7 @@ public struct ExperimentSpec: Equatable, Sendable {
                 throw error(semi.1, "'demo' already names its two runs (bad, good)", "give settings for both after 'demo', or write named runs instead")
             }
             let settings = Array(words.dropFirst())
-            let runs = try demoConfigs().map { name, base in
+            let runs = try DemoRun.configs().map { name, base in
                 try makeRun(name: name, base: base, settings: settings)
             }
             return ExperimentSpec(runs: runs, isDemo: true)
