@@ -97,7 +97,8 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Resources/decks")],
-            swiftSettings: cpuFlags),
+            // Testable in release too: its tests reach internals (the parser's reader, Anki's note types).
+            swiftSettings: cpuFlags + [.unsafeFlags(["-enable-testing"])]),
         .executableTarget(
             name: "gradlab",
             dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", "GradLabReports", "GradLabExperiments", "GradLabStore", "GradLabKit", "GradLabStudy",

@@ -32,6 +32,10 @@ public struct ReviewRecord: Sendable, Hashable {
 /// What importing a deck changed.
 public struct ImportSummary: Sendable, Equatable {
     public var added = 0, updated = 0, unchanged = 0, suspended = 0, restored = 0
+
+    public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0, suspended: Int = 0, restored: Int = 0) {
+        self.added = added; self.updated = updated; self.unchanged = unchanged; self.suspended = suspended; self.restored = restored
+    }
 }
 
 /// The review store: decks, cards and every rating, in one SQLite file (GRDB, WAL).
