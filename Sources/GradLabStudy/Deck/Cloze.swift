@@ -75,9 +75,9 @@ public struct ClozeText: Sendable, Hashable {
                     throw fail(i, "bad cloze '{{c\(inner)}}'", "write {{cN::hidden}} or {{cN::hidden::hint}} with N = 1, 2, …")
                 }
                 guard parts.count <= 3 else { throw fail(i, "cloze has more than one hint", "write {{c\(n)::hidden::hint}}") }
-                let hidden = parts[1].trimmingCharacters(in: .whitespaces)
+                let hidden = parts[1].trimmed
                 guard !hidden.isEmpty else { throw fail(i, "empty cloze deletion", "put the hidden text after 'c\(n)::'") }
-                let hint = parts.count == 3 ? parts[2].trimmingCharacters(in: .whitespaces) : nil
+                let hint = parts.count == 3 ? parts[2].trimmed : nil
                 flush()
                 pieces.append(.deletion(Deletion(ordinal: n, hidden: hidden, hint: hint?.isEmpty == true ? nil : hint)))
                 explicit += 1
@@ -86,7 +86,7 @@ public struct ClozeText: Sendable, Hashable {
                 guard let close = find("==", in: chars, from: i + 2) else {
                     throw fail(i, "unclosed highlight '=='", "close the hidden text with '==', e.g. ==hidden==")
                 }
-                let hidden = String(chars[(i + 2)..<close]).trimmingCharacters(in: .whitespaces)
+                let hidden = String(chars[(i + 2)..<close]).trimmed
                 guard !hidden.isEmpty else { throw fail(i, "empty highlight '===='", "put the hidden text between the '=='") }
                 highlights += 1
                 flush()

@@ -18,7 +18,7 @@ struct ExtraLine {
         let body = text.dropFirst(indent)
         guard let colon = body.firstIndex(of: ":"), let key = ExtraKey(rawValue: String(body[..<colon])) else { return nil }
         let rest = body[body.index(after: colon)...]
-        let value = rest.trimmingCharacters(in: .whitespaces)
+        let value = rest.trimmed
         let column = indent + key.rawValue.count + 2 + rest.prefix { $0 == " " || $0 == "\t" }.count
         guard !value.isEmpty else {
             throw DeckError(file: file, line: line, column: column, problem: "'\(key.rawValue):' has no value",
@@ -100,7 +100,7 @@ extension DeckReader {
 
     private func distractors(_ entry: CardEntry, answer: String) throws -> [String] {
         guard let line = entry.extras[.distractors] else { return [] }
-        let options = line.value.components(separatedBy: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        let options = line.value.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmed }
         var seen = Set<String>()
         for option in options {
             let key = CardID.normalised(option)
@@ -121,11 +121,11 @@ extension DeckReader {
     private func takeAnchor(_ entry: inout CardEntry) throws -> String? {
         var found: String?
         func strip(_ text: String, firstLine: Int) throws -> String {   // firstLine: the file line of text's first line
-            var parts = text.components(separatedBy: "\n")
+            var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             for (k, line) in parts.enumerated() {
-                guard let caret = line.range(of: " ^", options: .backwards) ?? (line.hasPrefix("^") ? line.startIndex..<line.index(after: line.startIndex) : nil)
-                else { continue }
-                let name = line[caret.upperBound...].trimmingCharacters(in: .whitespaces)
+                // The last " ^" (or a leading "^"): what follows it is the anchor's name.
+                guard let caret = line.lastIndex(of: "^"), caret == line.startIndex || line[line.index(before: caret)] == " " else { continue }
+                let name = line[line.index(after: caret)...].trimmed
                 // Only a well-formed id at the end of a line is an anchor; "2 ^10" is text.
                 guard !name.isEmpty, !name.allSatisfy(\.isNumber),
                       name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { continue }
@@ -134,13 +134,13 @@ extension DeckReader {
                 let column = source.range(of: "^" + name, options: .backwards).map { source.distance(from: source.startIndex, to: $0.lowerBound) + 1 } ?? 1
                 guard found == nil else { throw error(firstLine + k, column, "a second anchor '^\(name)' on one card", "keep one ^anchor per card") }
                 found = name
-                parts[k] = String(line[..<caret.lowerBound]).trimmingCharacters(in: .whitespaces)
+                parts[k] = line[..<caret].trimmed
             }
             return parts.joined(separator: "\n")
         }
         entry.text = try strip(entry.text, firstLine: entry.line)
         // A one-line card's answer is on its own line; a multi-line card's starts after the '?' line.
-        let answerLine = entry.oneLine ? entry.line : entry.line + entry.text.components(separatedBy: "\n").count + 1
+        let answerLine = entry.oneLine ? entry.line : entry.line + entry.text.split(separator: "\n", omittingEmptySubsequences: false).count + 1
         if !entry.answer.isEmpty { entry.answer = try strip(entry.answer, firstLine: answerLine) }
         return found
     }
@@ -148,7 +148,7 @@ extension DeckReader {
     /// A cloze error's column is inside the entry's (possibly multi-line) text: point at the file.
     private func rebase(_ e: DeckError, _ entry: CardEntry) -> DeckError {
         var line = entry.line, column = e.column
-        for piece in entry.text.components(separatedBy: "\n") {
+        for piece in entry.text.split(separator: "\n", omittingEmptySubsequences: false) {
             if column <= piece.count + 1 { break }
             column -= piece.count + 1; line += 1
         }
@@ -160,8 +160,8 @@ extension DeckReader {
     struct FrontMatter { var id: String?; var title: String?; var description: String?; var tags: [String] = [] }
 
     mutating func frontMatter() throws -> FrontMatter {
-        guard lines.first?.trimmingCharacters(in: .whitespaces) == "---" else { return FrontMatter() }
-        guard let end = lines.dropFirst().firstIndex(where: { ["---", "..."].contains($0.trimmingCharacters(in: .whitespaces)) }) else {
+        guard lines.first?.trimmed == "---" else { return FrontMatter() }
+        guard let end = lines.dropFirst().firstIndex(where: { ["---", "..."].contains($0.trimmed) }) else {
             throw error(1, 1, "front matter is not closed", "end it with a line holding only '---'")
         }
         bodyStart = end + 1
@@ -191,7 +191,7 @@ extension DeckReader {
                 }
             case "tags":
                 let list = (value as? [Any])?.map { "\($0)" } ?? ("\(value)").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
-                matter.tags = list.map { $0.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "#", with: "") }.filter { !$0.isEmpty }
+                matter.tags = list.map { $0.trimmed.lowercased().replacingOccurrences(of: "#", with: "") }.filter { !$0.isEmpty }
             default:
                 throw error(lineOf(key), 1, "unknown front-matter key '\(key)'", "use title, description, tags or id")
             }

@@ -26,7 +26,8 @@ public enum DeckParser {
     }
 
     public static func parse(_ text: String, file: String) throws -> Deck {
-        var lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        // Swift treats "\r\n" as one Character, so splitting on either line ending is one pass.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
         if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = String(first.dropFirst()) }
         var reader = DeckReader(file: file, lines: lines)
         let matter = try reader.frontMatter()
@@ -74,7 +75,7 @@ struct DeckReader {
         }
         for index in bodyStart..<lines.count {
             let raw = lines[index], number = index + 1
-            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            let trimmed = raw.trimmed
             if let open = fence {
                 if trimmed.hasPrefix(open) { fence = nil }
                 continue
@@ -114,7 +115,7 @@ struct DeckReader {
     mutating func flush(_ block: inout [(number: Int, text: String)], _ context: (section: [String], tags: [String])) throws {
         defer { block = [] }
         guard !block.isEmpty else { return }
-        if let mark = block.firstIndex(where: { ["?", "??"].contains($0.text.trimmingCharacters(in: .whitespaces)) }) {
+        if let mark = block.firstIndex(where: { ["?", "??"].contains($0.text.trimmed) }) {
             try multiLine(block, mark: mark, context)
             return
         }
@@ -176,9 +177,9 @@ struct DeckReader {
 
     func singleLine(_ text: String, _ number: Int, _ separator: (range: Range<String.Index>, reversible: Bool)) throws -> CardEntry {
         let column = text.distance(from: text.startIndex, to: separator.range.lowerBound) + 1
-        var question = String(text[..<separator.range.lowerBound]).trimmingCharacters(in: .whitespaces)
+        var question = String(text[..<separator.range.lowerBound]).trimmed
         for marker in ["- ", "* ", "+ "] where question.hasPrefix(marker) { question = String(question.dropFirst(2)) }
-        let answer = String(text[separator.range.upperBound...]).trimmingCharacters(in: .whitespaces)
+        let answer = String(text[separator.range.upperBound...]).trimmed
         let sep = separator.reversible ? ":::" : "::"
         guard !question.isEmpty else { throw error(number, column, "no question before '\(sep)'", "write the question on the left of '\(sep)'") }
         guard !answer.isEmpty, answer != "^" else {
@@ -202,7 +203,7 @@ struct DeckReader {
             answer.append(text)
         }
         guard !answer.isEmpty else { throw error(markLine.number, 1, "no answer below '?'", "write the answer on the lines below the '?' line") }
-        let reversible = markLine.text.trimmingCharacters(in: .whitespaces) == "??"
+        let reversible = markLine.text.trimmed == "??"
         var entry = CardEntry(kind: reversible ? .reversed : .basic, line: block[0].number,
                               text: block[..<mark].map(\.text).joined(separator: "\n"))
         entry.answer = answer.joined(separator: "\n")

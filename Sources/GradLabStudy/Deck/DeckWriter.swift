@@ -50,7 +50,7 @@ public enum DeckWriter {
 
     /// A blank line would end the card: keep paragraphs on consecutive lines.
     static func compact(_ text: String) -> String {
-        text.components(separatedBy: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.joined(separator: "\n")
+        text.components(separatedBy: "\n").filter { !$0.trimmed.isEmpty }.joined(separator: "\n")
     }
 
     /// Ids from other tools may hold characters an anchor cannot.

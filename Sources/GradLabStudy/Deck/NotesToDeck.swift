@@ -72,7 +72,7 @@ public enum NotesToDeck {
         }
         var block: [String] = [], blockStart = 0
         for (i, raw) in lines.enumerated() {
-            let n = i + 1, line = raw.trimmingCharacters(in: .whitespaces)
+            let n = i + 1, line = raw.trimmed
             if line.hasPrefix("```") || line.hasPrefix("~~~") { fenced.toggle(); continue }
             if fenced { continue }
             if let h = DeckReader.heading(line) {
@@ -104,15 +104,15 @@ public enum NotesToDeck {
         for marker in ["- ", "* ", "+ "] where line.hasPrefix(marker) { line = String(line.dropFirst(2)) }
         if line.hasPrefix("**"), let close = line.dropFirst(2).range(of: "**") {
             let term = String(line[line.index(line.startIndex, offsetBy: 2)..<close.lowerBound])
-            var rest = line[close.upperBound...].trimmingCharacters(in: .whitespaces)
+            var rest = line[close.upperBound...].trimmed
             for sep in ["—", "–", "-", ":"] where rest.hasPrefix(sep) {
-                rest = String(rest.dropFirst(sep.count)).trimmingCharacters(in: .whitespaces)
+                rest = String(rest.dropFirst(sep.count)).trimmed
                 return rest.isEmpty ? nil : (clean(term), clean(rest))
             }
             return nil
         }
         guard let colon = line.range(of: ": ") else { return nil }
-        let term = String(line[..<colon.lowerBound]), definition = String(line[colon.upperBound...]).trimmingCharacters(in: .whitespaces)
+        let term = String(line[..<colon.lowerBound]), definition = String(line[colon.upperBound...]).trimmed
         let words = term.split(separator: " ")
         guard !definition.isEmpty, !words.isEmpty, words.count <= maxTermWords, !term.contains("."), !term.contains("http"),
               !term.contains("::"), !definition.contains("::"), ExtraKey(rawValue: term.lowercased()) == nil else { return nil }
@@ -125,7 +125,7 @@ public enum NotesToDeck {
         if !keepMarks { t = t.replacingOccurrences(of: "**", with: "").replacingOccurrences(of: "==", with: "") }
         t = t.replacingOccurrences(of: #"\[([^\]]*)\]\([^)]*\)"#, with: "$1", options: .regularExpression)
         t = t.replacingOccurrences(of: "::", with: ":")
-        return t.trimmingCharacters(in: .whitespaces)
+        return t.trimmed
     }
 
     static func sentences(_ text: String) -> [String] {
@@ -135,10 +135,10 @@ public enum NotesToDeck {
             current.append(c)
             // A stop ends a sentence only before a space or the end: "0.25" and "e.g." stay whole.
             if ".!?".contains(c), i + 1 == chars.count || chars[i + 1] == " ", !current.hasSuffix("e.g."), !current.hasSuffix("i.e.") {
-                out.append(current.trimmingCharacters(in: .whitespaces)); current = ""
+                out.append(current.trimmed); current = ""
             }
         }
-        let tail = current.trimmingCharacters(in: .whitespaces)
+        let tail = current.trimmed
         return tail.isEmpty ? out : out + [tail]
     }
 }

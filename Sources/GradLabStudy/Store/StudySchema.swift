@@ -52,6 +52,16 @@ enum StudySchema {
                 CREATE INDEX reviews_card ON reviews(deck_id, card_id, time);
                 """)
         }
+        // The next-due query: a partial index holds only seen, active cards, in due order, so the
+        // earliest due card is its first entry (a full index over (suspended, state, due) cannot
+        // give due order across the range of states).
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                DROP INDEX cards_due;
+                CREATE INDEX cards_seen_due ON cards(due) WHERE suspended = 0 AND state > 0;
+                CREATE INDEX cards_seen_deck_due ON cards(deck_id, due) WHERE suspended = 0 AND state > 0;
+                """)
+        }
         return m
     }
 }
