@@ -26,7 +26,7 @@ struct DeckCheck: ParsableCommand {
         let d = try BuiltinDeck.resolve(deck)
         let kinds = Dictionary(grouping: d.cards, by: \.kind).mapValues(\.count)
         print("\(d.title) (\(d.id)): \(d.cards.count) cards — " + CardKind.allCases.map { "\(kinds[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
-        print("  \(Set(d.cards.map { $0.section.first ?? "" }).count) sections, \(d.cards.filter { !$0.distractors.isEmpty }.count) with distractors, \(d.cards.filter { $0.experiment != nil }.count) with an experiment")
+        print("  \(Set(d.cards.map(\.section)).count) sections, \(d.cards.filter { !$0.distractors.isEmpty }.count) with distractors, \(d.cards.filter { $0.experiment != nil }.count) with an experiment")
     }
 }
 

@@ -38,7 +38,7 @@ public struct ExperimentOutcome: Codable, Equatable, Sendable {
             if let a = r.testAccuracy { parts.append(String(format: "test accuracy %.1f%%", 100 * a)) }
             if let c = r.chi1 { parts.append(String(format: "χ₁ %.3g", c)) }
             if let t = r.timeRatio { parts.append("‖∂L/∂h₁‖/‖∂L/∂h_T‖ \(Check.number(t))") }
-            parts.append(r.verdicts.isEmpty ? "healthy" : "verdicts: " + r.verdicts.joined(separator: ", "))
+            parts.append(r.verdicts.isEmpty ? "no verdict" : "verdicts: " + r.verdicts.joined(separator: ", "))
             parts.append(String(format: "%.2f s", r.seconds))
             return (r.name.isEmpty ? "run" : r.name) + ": " + parts.joined(separator: "; ")
         }.joined(separator: "\n")
