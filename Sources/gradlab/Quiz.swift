@@ -17,9 +17,9 @@ struct Quiz: ParsableCommand {
         """)
 
     @Argument(help: "A deck file (Markdown), or a built-in deck name (gradients). Default: gradients.") var deck: String?
-    @Option(help: "How many questions from the deck.") var questions = 10
+    @Option(parsing: .unconditional, help: "How many questions from the deck.") var questions = 10
     @Option(help: "Seed: the same seed asks the same questions in the same order.") var seed: UInt64?
-    @Option(help: "Also ask this many predict-then-run questions (a network is drawn, you predict, it runs).") var predict = 0
+    @Option(parsing: .unconditional, help: "Also ask this many predict-then-run questions (a network is drawn, you predict, it runs).") var predict = 0
     @OptionGroup var options: StudyOptions
 
     func run() throws {

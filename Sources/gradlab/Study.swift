@@ -24,8 +24,8 @@ struct StudyCards: ParsableCommand {
 
     @Argument(help: "A deck file (Markdown), or a built-in deck name (gradients). Default: gradients.") var deck: String?
     @OptionGroup var options: StudyOptions
-    @Option(help: "New cards per day.") var newPerDay = 20
-    @Option(help: "Reviews per day (new cards included).") var reviewsPerDay = 200
+    @Option(parsing: .unconditional, help: "New cards per day.") var newPerDay = 20
+    @Option(parsing: .unconditional, help: "Reviews per day (new cards included).") var reviewsPerDay = 200
     @Option(help: "Where card experiments cache their results. Default: beside the store.") var cache: String?
 
     func run() throws {

@@ -180,4 +180,28 @@ final class StudyCLITests: XCTestCase {
         XCTAssertEqual(log.map(\.rating), qs.map { $0.format == .trueFalse ? .again : .good })
         XCTAssertEqual(Set(log.map(\.kind)), [.quiz])
     }
+
+    /// Every bad flag or file of the study commands: one line naming the problem and the fix, exit 2,
+    /// and no store created.
+    func testBadInputIsOneLineAndExit2() throws {
+        let store = temporaryStorePath()
+        let cases: [([String], String)] = [
+            (["study", "--retention", "2"], "error: desired retention 2.0 must be strictly between 0 and 1"),
+            (["study", "--scheduler", "foo"], "error: unknown scheduler 'foo' — use fsrs or sm2"),
+            (["study", "--new-per-day", "-3"], "error: --new-per-day -3 is negative — give 0 or more"),
+            (["study", "no-such-deck.md"], "error: cannot read deck 'no-such-deck.md': no such file — check the path"),
+            (["quiz", "--questions", "0"], "error: --questions 0: ask for at least 1 question"),
+            (["quiz", "--predict", "-1"], "error: --predict -1 is negative — give 0 or more"),
+            (["study", "stats", "--days", "0"], "error: --days 0: give at least 1 day"),
+            (["deck", "export", "gradients"], "error: say where to write: --apkg OUT.apkg, --csv OUT.csv or --tsv OUT.tsv"),
+            (["deck", "import", "notes.md", "-o", "x.md"], "error: notes.md: not a card file GradLab imports"),
+        ]
+        for (args, message) in cases {
+            let r = try runGradlab(args + (args.first == "deck" ? [] : ["--store", store]))
+            XCTAssertEqual(r.status, 2, "\(args)")
+            XCTAssertTrue(r.err.hasPrefix(message), "\(args): \(r.err)")
+            XCTAssertEqual(r.err.filter { $0 == "\n" }.count, 1, "\(args): one line")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: store), "no store made for bad input")
+    }
 }
