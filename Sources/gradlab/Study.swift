@@ -58,7 +58,8 @@ struct StudyLoop {
         var note = ""
         while let stored = session.current {
             let card = stored.card
-            var screen = "\(deck.title)" + (card.section.isEmpty ? "" : " › " + card.section.joined(separator: " › ")) + "\n\n"
+            let path = card.section.first == deck.title ? Array(card.section.dropFirst()) : card.section   // a heading that repeats the title
+            var screen = deck.title + (path.isEmpty ? "" : " › " + path.joined(separator: " › ")) + "\n\n"
             screen += card.front + "\n"
             if flipped {
                 screen += "\n─── answer ───\n" + card.back + "\n"

@@ -84,9 +84,28 @@ final class Keyboard {
         return readLine()
     }
 
-    /// Shows a screen: on a terminal it replaces the previous one; elsewhere it is printed after it.
+    /// Shows a screen: on a terminal it replaces the previous one, its lines wrapped at spaces to the
+    /// window's width; elsewhere it is printed after it.
     func show(_ text: String) {
-        write(interactive ? "\u{1B}[H\u{1B}[2J" + text.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n" : text + "\n")
+        guard interactive else { return write(text + "\n") }
+        var size = winsize()
+        let columns = ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 20 ? Int(size.ws_col) - 1 : 79
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).flatMap { Self.wrap(String($0), width: columns) }
+        write("\u{1B}[H\u{1B}[2J" + lines.joined(separator: "\r\n") + "\r\n")
+    }
+
+    /// One line as lines of at most `width` characters, broken at spaces where there are any.
+    static func wrap(_ line: String, width: Int) -> [String] {
+        guard line.count > width else { return [line] }   // keeps charts' column alignment
+        var out: [String] = [], current = ""
+        for word in line.split(separator: " ", omittingEmptySubsequences: false) {
+            if !current.isEmpty, current.count + 1 + word.count > width {
+                out.append(current); current = ""
+            }
+            current += (current.isEmpty ? "" : " ") + word
+            while current.count > width { out.append(String(current.prefix(width))); current = String(current.dropFirst(width)) }
+        }
+        return out + [current]
     }
 
     func write(_ text: String) {
