@@ -43,7 +43,7 @@ public enum AnkiPackage {
         var notes: [AnkiCollection.Note] = []
         var index: [String: Int] = [:]
         for card in deck.cards {
-            let key = noteKey(card)
+            let key = card.noteID
             let slot = (card.kind == .cloze ? "cloze/" : "basic/") + key
             let deckName = ([title] + card.section).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 .joined(separator: "::")
@@ -64,13 +64,6 @@ public enum AnkiPackage {
                                              tags: tags, deck: deckName, ordinals: [type == .cloze ? (card.clozeOrdinal ?? 1) - 1 : 0]))
         }
         return notes
-    }
-
-    /// The id of the deck entry a card comes from: a reversed card's id is `<note>.r`, a cloze
-    /// card's `<note>.cN`, a basic card's is the note's own.
-    static func noteKey(_ card: Card) -> String {
-        guard card.kind != .basic, let dot = card.id.firstIndex(of: ".") else { return card.id }
-        return String(card.id[..<dot])
     }
 
     private static func fields(_ card: Card, type: AnkiNoteType) -> [String] {

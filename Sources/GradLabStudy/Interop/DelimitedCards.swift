@@ -95,7 +95,7 @@ public enum DelimitedCards {
     public static func export(_ deck: Deck, to path: String, format: Format) throws {
         try OutputPath.file(path).check()
         let pairs = Set(deck.cards.filter { $0.kind == .basic }.map(\.id))
-        let rows = deck.cards.filter { !($0.kind == .reversed && pairs.contains(AnkiPackage.noteKey($0))) }
+        let rows = deck.cards.filter { !($0.kind == .reversed && pairs.contains($0.noteID)) }
         guard !rows.isEmpty else { throw GradLabError.invalid("\(deck.source): the deck has no cards — add cards before exporting it") }
         let writer = DelimitedRows(fieldSeparator: format.separator, rowSeparator: nil)
         let end = format == .csv ? "\r\n" : "\n"
