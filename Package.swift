@@ -50,6 +50,9 @@ let package = Package(
         .library(name: "GradLabTheory", targets: ["GradLabTheory"]),
         .library(name: "GradLabStudy", targets: ["GradLabStudy"]),
         .executable(name: "gradlab", targets: ["gradlab"]),
+        // The web lab is its own product: its server stack (SwiftNIO, Hummingbird) would add minutes
+        // to the demo's first build. `gradlab serve` starts it when it has been built.
+        .executable(name: "gradlab-server", targets: ["gradlab-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,6 +60,11 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
     ],
     targets: [
         .target(name: "CGradLabSupport", cSettings: cCPUFlags),
@@ -99,6 +107,21 @@ let package = Package(
             resources: [.copy("Resources/decks")],
             // Testable in release too: its tests reach internals (the parser's reader, Anki's note types).
             swiftSettings: cpuFlags + [.unsafeFlags(["-enable-testing"])]),
+        // The web lab: HTTP and WebSocket routes over the engine, the run store and study mode.
+        .target(
+            name: "GradLabServer",
+            dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", "GradLabReports", "GradLabStore", "GradLabKit", "GradLabStudy",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Resources/web")],
+            // Testable in release too: the route tests build the application without binding a port first.
+            swiftSettings: cpuFlags + [.unsafeFlags(["-enable-testing"])]),
+        .executableTarget(
+            name: "gradlab-server",
+            dependencies: ["GradLab", "GradLabServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: cpuFlags),
         .executableTarget(
             name: "gradlab",
             dependencies: ["GradLab", "GradLabTheory", "GradLabDiagnostics", "GradLabReports", "GradLabExperiments", "GradLabStore", "GradLabKit", "GradLabStudy",
@@ -119,6 +142,13 @@ let package = Package(
             dependencies: ["GradLab", "GradLabStudy", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Fixtures")],
+            swiftSettings: cpuFlags),
+        .testTarget(
+            name: "GradLabServerTests",
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabServer", "GradLabStore", "GradLabStudy",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+                           .product(name: "WSClient", package: "swift-websocket")],
             swiftSettings: cpuFlags),
     ],
     swiftLanguageModes: [.v5]

@@ -51,9 +51,19 @@ public final class DiagnosticSession {
         let history = try trainer.fit(train, test: test, steps: c.steps, evalEvery: c.evalEvery == 0 ? c.steps : c.evalEvery,
                                       checkpoint: checkpoint, checkpointEvery: checkpointEvery == 0 ? c.steps : checkpointEvery,
                                       metadata: ["config": c.json], progress: progress)
-        let verdicts = Diagnosis.run(Array(probe.steps.dropFirst()), config: c, baseline: baseline, thresholds: thresholds)
-        return DiagnosticRun(config: c, prediction: prediction, verdicts: verdicts, probe: probe, history: history,
-                             initial: initial, inputVariance: inputVariance, baseline: baseline)
+        return conclude(history)
+    }
+
+    /// The verdicts of the training steps probed so far (a live view's, while the run goes on).
+    public func verdictsSoFar() -> [Verdict] {
+        Diagnosis.run(Array(probe.steps.dropFirst()), config: config, baseline: baseline, thresholds: thresholds)
+    }
+
+    /// What the run found, for a run trained by the caller (in pieces, or stopped early) with
+    /// `history` its steps and evaluations.
+    public func conclude(_ history: History) -> DiagnosticRun {
+        DiagnosticRun(config: config, prediction: prediction, verdicts: verdictsSoFar(), probe: probe, history: history,
+                      initial: initial, inputVariance: inputVariance, baseline: baseline)
     }
 }
 

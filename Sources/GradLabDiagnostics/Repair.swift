@@ -144,9 +144,10 @@ public enum Repair {
     /// `budgetFraction` of the steps (at least 50) from the same seed; one that shows none of the
     /// problem's verdicts but has not yet beaten the task's baseline (the constant answer's loss,
     /// by `margin`) is extended, doubling, up to the full steps: a task that takes hundreds of
-    /// steps to learn is judged after hundreds.
+    /// steps to learn is judged after hundreds. `progress` hears each candidate's name as it
+    /// starts (and each extension), `attempted` each finished attempt.
     public static func run(_ config: RunConfig, budgetFraction: Double = 0.25, margin: Double = 0.02,
-                           progress: ((String) -> Void)? = nil) throws -> RepairResult {
+                           progress: ((String) -> Void)? = nil, attempted: ((RepairAttempt) -> Void)? = nil) throws -> RepairResult {
         guard budgetFraction > 0 && budgetFraction <= 1 else { throw GradLabError.invalid("budget fraction \(budgetFraction) must be in (0, 1]") }
         guard margin >= 0 && margin < 1 else { throw GradLabError.invalid("margin \(margin) must be in [0, 1)") }
         var t0 = now()
@@ -192,6 +193,7 @@ public enum Repair {
                 result.attempts.append(RepairAttempt(name: candidate.name, rationale: candidate.rationale, inRun: candidate.inRun,
                                                      verdicts: vs.map(\.line), problemRemoved: removed, blockedBy: blocker?.line, steps: steps,
                                                      unrepairedMetric: unrepaired, metric: m, improved: improved, seconds: now() - started))
+                attempted?(result.attempts.last!)
                 if removed && improved {
                     c.steps = config.steps
                     result.repairedConfig = c
@@ -203,6 +205,7 @@ public enum Repair {
                 result.attempts.append(RepairAttempt(name: candidate.name, rationale: candidate.rationale, inRun: candidate.inRun, verdicts: [],
                                                      problemRemoved: false, blockedBy: nil, steps: 0, unrepairedMetric: result.unrepairedMetric,
                                                      metric: .infinity, improved: false, seconds: now() - started, error: "\(error)"))
+                attempted?(result.attempts.last!)
             }
         }
         result.repairSeconds = now() - t0

@@ -55,7 +55,8 @@ package struct PhaseDiagram {
         let depthGrid = ys.map { b in xs.map { w in
             Self.drawn(SignalPropagation(activation: activation, sigmaW2: w, sigmaB2: b, quadrature: quadrature).trainableDepth, cap: 1000)
         } }
-        let critical = ys.compactMap { b in (try? SignalPropagation.criticalSigmaW2(activation: activation, sigmaB2: b, quadrature: quadrature)).map { (w: $0, b: b) } }
+        let critical = SignalPropagation.criticalLine(activation: activation, maxSigmaB2: ys.last!, quadrature: quadrature)
+            .filter { $0.sigmaW2 <= xs.last! }.map { (w: $0.sigmaW2, b: $0.sigmaB2) }
         let curve = stride(from: 0.5, through: 4.5, by: 0.05).map { w in (w, Self.drawn(trainableDepth(sigmaW2: w), cap: .infinity)) }
         return PhaseSVG.render(activation: activation.rawValue, xs: xs, ys: ys, depthGrid: depthGrid, critical: critical,
                                sigmaB2: grid.sigmaB2, curve: curve, measured: measured, success: grid.success, maxDepth: Double(grid.depths.max() ?? 200))

@@ -8,7 +8,7 @@ import GradLabStore
 /// files, attached to a diagnostic session before it trains; and, for a run directory, the CSV
 /// exports and the store's pointers to each file.
 package final class RunOutputs {
-    let recorder: RunRecorder?
+    package let recorder: RunRecorder?
     let storeRoot: String?
     let logger: TrainingLogger?
 
@@ -33,8 +33,8 @@ package final class RunOutputs {
     }
 
     /// Closes the event files, writes the CSV exports into `directory` (when given) and the
-    /// run's end into the store.
-    package func finish(_ run: DiagnosticRun, directory: RunDirectory? = nil) throws {
+    /// run's end into the store (`status`: as the history says, unless given).
+    package func finish(_ run: DiagnosticRun, directory: RunDirectory? = nil, status: RunStatus? = nil) throws {
         try logger?.close(succeeded: run.history.stopReason == nil)
         if let directory {
             try RunExport.writeMetrics(run.history.steps, to: directory.file(.metricsCSV))
@@ -45,7 +45,7 @@ package final class RunOutputs {
                 }
             }
         }
-        _ = try recorder?.finish(history: run.history, verdicts: run.all)
+        _ = try recorder?.finish(history: run.history, verdicts: run.all, status: status)
     }
 
     static func relative(_ path: String, to root: String) -> String {

@@ -6,9 +6,10 @@ import GradLabDiagnostics
 package typealias RunID = Int64
 
 /// Where a run stands: `running` until it is finished, failed (training stopped on its own, e.g.
-/// a non-finite loss, or crashed) or stopped (ended on purpose before its last step).
+/// a non-finite loss, or crashed), stopped (ended on purpose before its last step) or interrupted
+/// (its process was shut down mid-run, after checkpointing it).
 package enum RunStatus: String, Codable, CaseIterable, Sendable {
-    case running, finished, failed, stopped
+    case running, finished, failed, stopped, interrupted
 
     /// Parses a status name; the error lists the allowed names.
     package static func named(_ s: String) throws -> RunStatus {

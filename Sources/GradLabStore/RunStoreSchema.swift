@@ -6,8 +6,8 @@ import GRDB
 /// Times are Unix seconds (REAL). NaN values (a diverged loss) are stored as NULL; ±∞ as is.
 /// Per-step tables are keyed `(run_id, step, …)` WITHOUT ROWID, so a run's rows lie together
 /// and a step written twice (a resumed run) replaces the earlier row.
-enum RunStoreSchema {
-    static var migrator: DatabaseMigrator {
+package enum RunStoreSchema {
+    package static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -119,6 +119,32 @@ enum RunStoreSchema {
                     created_at REAL NOT NULL
                 );
                 CREATE INDEX artifacts_run ON artifacts(run_id);
+                """)
+        }
+        // v2: a run can be `interrupted` (a server shut down mid-run). SQLite cannot alter a CHECK,
+        // so the table is rebuilt; GRDB turns foreign keys off for the migration and checks them after.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE runs_v2 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    experiment TEXT,
+                    status TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'finished', 'failed', 'stopped', 'interrupted')),
+                    config TEXT NOT NULL,
+                    tags TEXT NOT NULL DEFAULT '[]',
+                    started_at REAL NOT NULL,
+                    finished_at REAL,
+                    steps INTEGER NOT NULL DEFAULT 0,
+                    final_loss REAL,
+                    final_accuracy REAL,
+                    wall_seconds REAL,
+                    message TEXT
+                );
+                INSERT INTO runs_v2 SELECT * FROM runs;
+                DROP TABLE runs;
+                ALTER TABLE runs_v2 RENAME TO runs;
+                CREATE INDEX runs_experiment ON runs(experiment);
+                CREATE INDEX runs_status ON runs(status);
                 """)
         }
         return m

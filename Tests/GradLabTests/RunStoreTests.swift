@@ -284,3 +284,29 @@ private final class ErrorBox: @unchecked Sendable {
     func add(_ e: Error) { lock.lock(); errors.append(e); lock.unlock() }
     var all: [Error] { lock.lock(); defer { lock.unlock() }; return errors }
 }
+
+/// A store made before runs could be `interrupted` is upgraded in place: its runs and rows kept.
+final class RunStoreMigrationTests: XCTestCase {
+    func testAVersionOneStoreIsUpgradedAndKeepsItsRuns() throws {
+        let dir = NSTemporaryDirectory() + "gradlab-migrate-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/" + SQLiteRunStore.fileName
+        let old = try DatabaseQueue(path: path)
+        try RunStoreSchema.migrator.migrate(old, upTo: "v1")
+        try old.write { db in
+            try db.execute(sql: "INSERT INTO runs (name, config, started_at, status) VALUES ('old', '{}', 0, 'finished')")
+            try db.execute(sql: "INSERT INTO metrics (run_id, step, epoch, loss) VALUES (1, 0, 0, 2.5)")
+            XCTAssertThrowsError(try db.execute(sql: "UPDATE runs SET status = 'interrupted'"), "v1 has no such status")
+        }
+        try old.close()
+        let store = try SQLiteRunStore(directory: dir, create: false)
+        let run = try XCTUnwrap(try store.listRuns().first)
+        XCTAssertEqual(run.name, "old")
+        XCTAssertEqual(try store.run(run.id).metrics.map(\.loss), [2.5])
+        try store.finishRun(run.id, status: .interrupted, final: FinalMetrics())
+        XCTAssertEqual(try store.run(run.id).summary.status, .interrupted)
+        XCTAssertEqual(try store.integrityCheck(), "ok")
+        let id = try store.createRun(NewRun(name: "new", configJSON: "{}"))
+        XCTAssertGreaterThan(id, run.id, "ids keep counting after the rebuild")
+    }
+}

@@ -122,4 +122,22 @@ final class TheoryPropertyTests: XCTestCase {
             XCTAssertLessThan(gap, 0.35, "\(act) σ_w²=\(w) σ_b²=\(b): measured \(first / top) vs χ₁^(L−1) = \(predicted)")
         }
     }
+
+    /// The critical line traced by its fixed length agrees with root-finding σ_w² row by row, and
+    /// the ReLU family's is vertical at 2/(1 + a²).
+    func testCriticalLineByFixedLengthMatchesRootFinding() throws {
+        let rule = GaussHermite(order: 41)
+        for act in [ActivationKind.tanh] {
+            let line = SignalPropagation.criticalLine(activation: act, maxSigmaB2: 0.3, quadrature: rule)
+            XCTAssertGreaterThan(line.count, 50, "\(act)")
+            // (Not near σ_b² = 0: there root-finding's own q* iteration converges too slowly to compare.)
+            for target in [0.02, 0.05, 0.1, 0.2, 0.25] {
+                let p = try XCTUnwrap(line.first { $0.sigmaB2 >= target })
+                let w = try SignalPropagation.criticalSigmaW2(activation: act, sigmaB2: p.sigmaB2, quadrature: rule)
+                XCTAssertEqual(p.sigmaW2, w, accuracy: 1e-6 * w, "\(act) at σ_b² = \(p.sigmaB2)")
+            }
+        }
+        XCTAssertEqual(SignalPropagation.criticalLine(activation: .tanh, maxSigmaB2: 0.3, quadrature: rule).first?.sigmaW2 ?? 0, 1, accuracy: 1e-3)
+        XCTAssertTrue(SignalPropagation.criticalLine(activation: .relu, maxSigmaB2: 0.3).allSatisfy { $0.sigmaW2 == 2 })
+    }
 }

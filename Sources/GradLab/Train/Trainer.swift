@@ -24,6 +24,8 @@ public struct History: Sendable {
     public var evals: [EvalRecord] = []
     /// Why training ended early (e.g. a non-finite loss), nil if it ran to the end.
     public var stopReason: String?
+
+    public init() {}
 }
 
 /// Mini-batch training: forward, loss, backward, clipping, update — with metrics, evaluation,
@@ -121,10 +123,13 @@ public final class Trainer<S: Scalar> {
     }
 
     /// Trains until `optimizer.step == steps`. Starts where the optimizer is (0, or a resumed step).
-    /// Stops early, with `stopReason`, when the loss stops being finite.
-    public func fit(_ train: Dataset<S>, test: Dataset<S>? = nil, steps: Int, evalEvery: Int = 0,
+    /// Stops early, with `stopReason`, when the loss stops being finite. A run trained in pieces
+    /// (the web lab's pause and step) passes its last step as `runSteps`, so the final evaluation
+    /// and checkpoint fall at the run's end rather than at the end of every piece.
+    public func fit(_ train: Dataset<S>, test: Dataset<S>? = nil, steps: Int, runSteps: Int? = nil, evalEvery: Int = 0,
                     checkpoint: String? = nil, checkpointEvery: Int = 0, metadata: [String: String] = [:],
                     progress: ProgressBar? = nil) throws -> History {
+        let last = runSteps ?? steps
         var history = History()
         let perEpoch = (train.count + batchSize - 1) / batchSize
         var epochBatches: (epoch: Int, batches: [Dataset<S>])? = nil
@@ -142,12 +147,12 @@ public final class Trainer<S: Scalar> {
                 break
             }
             let done = optimizer.step
-            if let test, evalEvery > 0, done % evalEvery == 0 || done == steps {
+            if let test, evalEvery > 0, done % evalEvery == 0 || done == last {
                 let e = evaluate(test)
                 history.evals.append(e)
                 for o in observers { o.evaluationDidFinish(e, trainer: self) }
             }
-            if let checkpoint, checkpointEvery > 0, done % checkpointEvery == 0 || done == steps {
+            if let checkpoint, checkpointEvery > 0, done % checkpointEvery == 0 || done == last {
                 try saveCheckpoint(checkpoint, metadata: metadata)
             }
             let acc = record.accuracy.map { String(format: " acc %.1f%%", $0 * 100) } ?? ""

@@ -179,7 +179,7 @@ public enum DataSource: Hashable, Sendable, Codable, CustomStringConvertible {
     /// MNIST-format IDX image and label files.
     case idx(images: String, labels: String)
 
-    static let builtins: [DataSource] = [.digits, .spirals, .circles, .blobs, .xor, .parity, .teacher]
+    public static let builtins: [DataSource] = [.digits, .spirals, .circles, .blobs, .xor, .parity, .teacher]
     public static let names = builtins.map(\.description) + SequenceTask.names + ["csv:<file>", "idx:<images>,<labels>"]
 
     public init?(name: String) {
