@@ -161,7 +161,7 @@ package enum SVG {
     package static func page(title: String, body: String) -> String {
         """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"/><title>\(escape(title))</title>
+        <html lang="en"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><title>\(escape(title))</title>
         <style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
         table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}
         .ok{color:#007a4d}.bad{color:#b00020}code,pre{background:#f4f4f4;padding:1px 4px}figure{margin:1em 0}

@@ -98,5 +98,7 @@ struct RunsService: Service {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             Thread { hub.interruptAll(); done.resume() }.start()
         }
+        // Let each open live view send its run's last events before the server closes them.
+        try? await Task.sleep(for: RunRoutes.messageInterval * 3)
     }
 }

@@ -11,7 +11,8 @@ struct Serve: ParsableCommand {
         The web lab is its own product: build it once with
           swift build -c release --product gradlab-server
         then `gradlab serve` starts it (the options are the server's: --port, --host, --store, --open).
-        """)
+        """,
+        helpNames: [])   // --help passes through: the server lists its own options
 
     @Argument(parsing: .allUnrecognized, help: "Options for the server (--port, --host, --store, --study-store, --open).") var arguments: [String] = []
 

@@ -105,7 +105,7 @@ final class LabRouteTests: XCTestCase {
             XCTAssertEqual(last["queuePosition"] as? Int, limits.queue)
             let (full, body) = try await client.json("/api/runs", .post, cookie, body: #"{"config": \#(smallRun)}"#)
             XCTAssertEqual(full, .tooManyRequests)
-            XCTAssertTrue((body["error"] as? String ?? "").contains("waiting"))
+            XCTAssertTrue((body["error"] as? String ?? "").contains("wait"))
             // Stopping a queued run ends it without starting; stopping the paused ones frees the workers.
             for id in ids.reversed() { expectEqual(try await client.json("/api/runs/\(id)/stop", .post, cookie).0, .ok) }
             for id in ids { _ = try await client.wait(for: id, cookie) { $0["state"] as? String == "stopped" } }

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """End-to-end check of the web lab in a real headless Chromium, driven by Selenium.
 
-Usage: python3 Tests/e2e/lab_e2e.py --server PATH_TO_gradlab-server --artifacts DIR
+Usage: python3 Tests/e2e/lab_e2e.py --server PATH_TO_gradlab-server --artifacts DIR [--web-root DIR]
 
 Starts the server on a free port with a fresh run store and study store, then: runs the
 "vanishing: 20-layer sigmoid" preset and waits for its heat map and a vanishing verdict on an
 early layer; reruns it with ReLU and He init through the controls and checks the verdict is gone
-and the accuracy rose; rates a flashcard "good" and finds the rating in the study store's SQLite
+and the accuracy rose; reloads the page and finds the same run on screen; creates a paused run and
+stops it from the live-runs panel; rates a flashcard "good" and finds the rating in the study store's SQLite
 file. Screenshots of every page go to the artifacts folder. One line per check; exit 0 only if
 all pass, 77 (skip) when Selenium or chromedriver is missing.
 """
@@ -37,18 +38,21 @@ def parse_args():
     p.add_argument("--chromium", default="/usr/bin/chromium")
     p.add_argument("--chromedriver", default="/usr/bin/chromedriver")
     p.add_argument("--run-timeout", type=float, default=120, help="seconds to wait for the vanishing picture")
+    p.add_argument("--web-root", default=None,
+                   help="serve the pages from this folder (the source's Resources/web) instead of the built-in copy")
     return p.parse_args()
 
 
 class Server:
     """The server under test on a free port; its output is kept in the artifacts folder."""
 
-    def __init__(self, binary, tmp, artifacts):
+    def __init__(self, binary, tmp, artifacts, web_root=None):
         self.store = os.path.join(tmp, "runs")
         self.study = os.path.join(tmp, "study.sqlite")
         self.log = open(os.path.join(artifacts, "server.log"), "w")
         self.proc = subprocess.Popen(
-            [binary, "serve", "--port", "0", "--store", self.store, "--study-store", self.study],
+            [binary, "serve", "--port", "0", "--store", self.store, "--study-store", self.study]
+            + (["--web-root", web_root] if web_root else []),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         self.url = None
         found = threading.Event()
@@ -144,7 +148,7 @@ def main():
             os.remove(os.path.join(args.artifacts, old))
     tmp = tempfile.mkdtemp(prefix="gradlab-e2e-")
     checks = Checks(args.artifacts)
-    server = Server(args.server, tmp, args.artifacts)
+    server = Server(args.server, tmp, args.artifacts, args.web_root)
     driver = None
     try:
         if not checks.check("server prints its URL", server.url is not None, server.url or "no 'GradLab web lab:' line within 90 s"):
@@ -274,6 +278,24 @@ def run_checks(d, server, checks, args, By, Select, Keys, ActionChains):
         const res = performance.getEntriesByType('resource').filter(r => /\\.(css|js)$/.test(new URL(r.name).pathname));
         return ((nav ? nav.decodedBodySize : 0) + res.reduce((s, r) => s + r.decodedBodySize, 0)) / 1024;""")
     checks.check("first lab load under 300 KB", kb and kb < 300, f"{kb:.1f} KB")
+
+    # A reload (or a second tab on the same URL) shows the same run: the URL names it.
+    checks.check("the URL names the run on screen", f"run={new_run}" in d.current_url, d.current_url.split("?", 1)[-1][-60:])
+    d.refresh()
+    again = wait(lambda: T("state").get_attribute("data-run") == new_run and int(T("heatmap").get_attribute("data-steps") or 0) > 0, 20)
+    checks.check("after a reload the same run is on screen again", again,
+                 f"run {T('state').get_attribute('data-run')}, {T('heatmap').get_attribute('data-steps')} steps in the heat map")
+
+    # A run created paused is listed under "live runs" and can be stopped from there.
+    T("step").click()
+    paused = wait(lambda: state() == "paused" and T("state").get_attribute("data-run"), 20)
+    row = paused and wait(lambda: d.find_element(
+        By.CSS_SELECTOR, f'[data-testid="live-runs"] [data-run="{paused}"][data-state="paused"]'), 15)
+    if checks.check("a paused run is listed under live runs", row, f"run {paused}" if row else f"state {state()}"):
+        row.find_element(By.CSS_SELECTOR, 'button[data-action="stop"]').click()
+        gone = wait(lambda: state() == "stopped" and not d.find_elements(
+            By.CSS_SELECTOR, f'[data-testid="live-runs"] [data-run="{paused}"]'), 20)
+        checks.check("Stop in the live-runs list stops it", gone, f"state {state()}")
 
     # 3. Phone width: the controls stack above the charts.
     d.set_window_size(390, 844)

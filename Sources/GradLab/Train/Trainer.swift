@@ -143,7 +143,9 @@ public final class Trainer<S: Scalar> {
                 break
             }
             if !record.loss.isFinite && nonFiniteGuard == nil {
-                history.stopReason = "loss became \(record.loss) at step \(s) (gradient norm \(record.gradNorm)); lower the learning rate, clip gradients, or use a smaller initialization"
+                // NaN prints as "nan" or "-nan" (its sign bit); people read "NaN".
+                func text(_ x: Double) -> String { x.isNaN ? "NaN" : "\(x)" }
+                history.stopReason = "loss became \(text(record.loss)) at step \(s) (gradient norm \(text(record.gradNorm))); lower the learning rate, clip gradients, or use a smaller initialization"
                 break
             }
             let done = optimizer.step

@@ -39,7 +39,10 @@ struct RunRoutes {
             case "pause": try run.pause()
             case "resume": try run.resume()
             case "step": try run.stepOnce()
-            case "stop": try hub.stop(run)
+            case "stop":
+                try hub.stop(run)
+                // Answer with the run ended (it ends at its next piece boundary, within ~50 ms).
+                for _ in 0..<60 where !run.isOver { try await Task.sleep(for: .milliseconds(50)) }
             case let other: throw APIError(.notFound, "no action '\(other)'; use pause, resume, step or stop")
             }
             return JSONBody.response(run.state)
@@ -61,13 +64,17 @@ struct RunRoutes {
         })
     }
 
-    /// Sends the run's log from the start, batched, until the run is over and all is sent.
+    /// Sends the run's log from the start, batched, until the run is over and all is sent. Each
+    /// message carries `t`, the server's milliseconds since the stream opened (what a benchmark
+    /// reads the rate from, free of the network's bunching).
     static func stream(_ run: LabRun, to outbound: WebSocketOutboundWriter) async throws {
         var cursor = 0
+        let opened = ContinuousClock.now
         while !Task.isCancelled {
             let (events, over) = run.events(from: cursor)
             if !events.isEmpty {
-                var text = #"{"events":["#
+                let ms = (ContinuousClock.now - opened) / .milliseconds(1)
+                var text = #"{"t":"# + String(format: "%.1f", ms) + #","events":["#
                 text += events.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ",")
                 text += "]}"
                 try await outbound.write(.text(text))

@@ -7,7 +7,22 @@ import GradLabDiagnostics
 /// winner with the before and after probe records for the two heat maps.
 struct RepairJob: LabJob {
     struct Candidate: Encodable { let type = "candidate"; var name: String }
-    struct Attempt: Encodable { let type = "attempt"; var attempt: RepairAttempt }
+    struct Attempt: Encodable {
+        /// The attempt in the page's spelling (the repair report's JSON uses snake_case).
+        struct View: Encodable {
+            var name: String, rationale: String, inRun: Bool, verdicts: [String], problemRemoved: Bool
+            var blockedBy: String?
+            var steps: Int, unrepairedMetric: Double, metric: Double, improved: Bool, seconds: Double
+            var error: String?
+            init(_ a: RepairAttempt) {
+                name = a.name; rationale = a.rationale; inRun = a.inRun; verdicts = a.verdicts; problemRemoved = a.problemRemoved
+                blockedBy = a.blockedBy; steps = a.steps; unrepairedMetric = a.unrepairedMetric; metric = a.metric
+                improved = a.improved; seconds = a.seconds; error = a.error
+            }
+        }
+        let type = "attempt"
+        var attempt: View
+    }
     struct Outcome: Encodable {
         let type = "repair"
         var problem: VerdictView?
@@ -20,7 +35,7 @@ struct RepairJob: LabJob {
         do {
             run.emit(Candidate(name: "diagnosing your settings (\(run.config.steps) steps)"))
             let result = try Repair.run(run.config, progress: { run.emit(Candidate(name: $0)) },
-                                        attempted: { run.emit(Attempt(attempt: $0)) })
+                                        attempted: { run.emit(Attempt(attempt: .init($0))) })
             let trained = result.before.filter { $0.beforeTraining != true }
             run.progressed(to: run.config.steps)
             run.emit(Outcome(problem: result.problem.map(VerdictView.init), verdicts: result.allVerdicts.map(VerdictView.init),

@@ -24,7 +24,7 @@ final class RunHub: @unchecked Sendable {
         guard !closing else { lock.unlock(); throw APIError(.serviceUnavailable, "the server is shutting down") }
         guard waiting.count < limits.queue || active < limits.runs else {
             lock.unlock()
-            throw APIError(.tooManyRequests, "\(limits.runs) runs are training and \(waiting.count) waiting, the most this server queues; wait for one to end, or stop one")
+            throw APIError(.tooManyRequests, "\(limits.runs) runs hold the workers (training or paused) and \(waiting.count) wait, the most this server queues; wait for one to end, or stop one (the lab lists the live runs)")
         }
         counter += 1
         let run = LabRun(id: "r\(counter)", kind: kind, config: config, paused: paused)

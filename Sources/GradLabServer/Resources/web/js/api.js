@@ -64,7 +64,9 @@ export function watchRun(id, { onEvents, onReset, onError }) {
       let data;
       try { data = JSON.parse(msg.data); } catch { return; }
       if (first) { first = false; retries = 0; if (onReset) onReset(); }
-      const events = Array.isArray(data.events) ? data.events : [];
+      // Only `events` is read: other fields (the server's clock `t`) are ignored.
+      const events = data && Array.isArray(data.events) ? data.events : [];
+      if (!events.length) return;
       if (events.some((e) => e.type === 'end')) ended = true;
       onEvents(events);
     };

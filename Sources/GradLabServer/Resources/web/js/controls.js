@@ -14,6 +14,7 @@ export class ConfigForm {
     this.keys = new Map(lab.keys.map((k) => [k.name, k]));
     this.onChange = onChange;
     this.inputs = new Map();
+    this.fallbacks = new Map();  // key → message: a URL value the control could not show (kept until the control changes)
     const shown = lab.controls.filter((n) => this.keys.has(n));
     const grid = el('div', { class: 'fields' });
     for (const name of shown) grid.append(this.field(this.keys.get(name)));
@@ -51,6 +52,7 @@ export class ConfigForm {
     this.inputs.set(name, input);
     this.setValue(name, key.default);
     input.addEventListener('change', () => {
+      this.fallbacks.delete(name);
       this.clearError(name);
       this.syncVisibility(name);
       this.onChange(name);
@@ -71,13 +73,28 @@ export class ConfigForm {
   /** Sets every key from a config object; keys it lacks go back to their default. */
   set(config) {
     for (const [name, key] of this.keys) this.setValue(name, name in config ? config[name] : key.default);
+    this.fallbacks.clear();
     this.clearErrors();
     this.syncVisibility();
   }
 
-  /** Sets the keys a query string names (others untouched; unknown keys ignored). */
+  /**
+   * Sets the keys a query string names (others untouched; unknown keys ignored). A value a
+   * <select> or checkbox cannot show leaves the control on its default, and the bad value is
+   * remembered as an error shown beside it (never a blank control that silently falls back).
+   */
   setFromQuery(params) {
-    for (const [name] of this.keys) if (params.has(name)) this.setValue(name, params.get(name));
+    this.fallbacks.clear();
+    for (const [name, key] of this.keys) {
+      if (!params.has(name)) continue;
+      const raw = params.get(name), input = this.inputs.get(name);
+      const fits = input.tagName === 'SELECT' ? [...input.options].some((o) => o.value === raw)
+        : input.type === 'checkbox' ? ['true', 'false', '1', '0'].includes(raw) : true;
+      if (fits) { this.setValue(name, raw); continue; }
+      this.setValue(name, key.default);
+      const shown = key.default === null || key.default === undefined ? '(none)' : String(key.default);
+      this.fallbacks.set(name, `${name}: "${raw}" (from the address) is not one of its choices; showing the default, ${shown}`);
+    }
     this.syncVisibility();
   }
 
@@ -98,14 +115,46 @@ export class ConfigForm {
     return v;
   }
 
-  /** The config to send: every non-default key with its JSON type. Throws {key, message} on bad input. */
-  config() {
+  /** The config to send: every non-default key with its JSON type (keys in `skip` left out). Throws {key, message} on bad input. */
+  config(skip = null) {
     const out = {};
     for (const name of this.keys.keys()) {
+      if (skip && skip.has(name)) continue;
       const v = this.typed(name);
       if (v !== undefined) out[name] = v;
     }
     return out;
+  }
+
+  /** Every key's value as it would run: typed, or the default when left at it (raw text when it does not parse). */
+  values() {
+    const out = {};
+    for (const [name, key] of this.keys) {
+      let v;
+      try { v = this.typed(name); } catch { v = this.inputs.get(name).value.trim(); }
+      out[name] = v === undefined ? key.default ?? null : v;
+    }
+    return out;
+  }
+
+  /**
+   * Every problem the form finds by itself: each value that does not parse ({key, message,
+   * blocking: true}), and each address value a control could not show (blocking: false, the
+   * control runs its default).
+   */
+  problems() {
+    const out = [];
+    for (const name of this.keys.keys()) {
+      try { this.typed(name); } catch (e) { out.push({ key: name, message: e.message, blocking: true }); }
+    }
+    for (const [key, message] of this.fallbacks) out.push({ key, message, blocking: false });
+    return out;
+  }
+
+  /** Forgets the address values the controls could not show (once a run has started without them). */
+  forgetFallbacks() {
+    for (const name of this.fallbacks.keys()) this.clearError(name);
+    this.fallbacks.clear();
   }
 
   /** The same, but bad fields are left out (for the URL, which keeps what the user typed). */
@@ -145,7 +194,8 @@ export class ConfigForm {
   showError(key, message) {
     const slot = key && this.form.querySelector(`[data-err-for="${CSS.escape(key)}"]`);
     if (!slot) return false;
-    slot.textContent = message;
+    // A control can have more than one problem (an address value it could not show, and the server's word).
+    if (!slot.textContent.split('\n').includes(message)) slot.textContent = slot.textContent ? slot.textContent + '\n' + message : message;
     slot.closest('.field').classList.add('bad');
     const details = slot.closest('details');
     if (details) details.open = true;
@@ -157,5 +207,9 @@ export class ConfigForm {
     if (slot) { slot.textContent = ''; slot.closest('.field').classList.remove('bad'); }
   }
 
-  clearErrors() { for (const name of this.inputs.keys()) this.clearError(name); }
+  /** Clears every message except the address values a control could not show (they stay until it changes). */
+  clearErrors() {
+    for (const name of this.inputs.keys()) this.clearError(name);
+    for (const [name, message] of this.fallbacks) this.showError(name, message);
+  }
 }

@@ -72,6 +72,12 @@ export class Heatmap {
     xs.forEach((x, i) => this.push(x, columns[i]));
   }
 
+  /** Changes the legend's text and redraws at once (even while empty), so the legend never shows a stale quantity. */
+  setLabel(label) {
+    if (label !== this.opts.label) { this.opts.label = label; this.full = true; this.dirty = true; }
+    this.draw();
+  }
+
   /** Pins the colour range to [lo, hi] decades (so maps drawn side by side compare), or null to follow the data. */
   setRange(range) { this.fixed = range; this.full = true; this.dirty = true; }
 

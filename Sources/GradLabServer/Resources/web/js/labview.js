@@ -57,9 +57,10 @@ export class LabView {
   setView(view) {
     this.view = view === 'delta' ? 'delta' : 'grad';
     const label = this.view === 'delta' ? 'log₁₀ ‖δ_l‖' : 'log₁₀ ‖∇W_l‖';
-    this.heat.opts.label = this.heat2.opts.label = label;
     this.heat.reset(0);
     this.heat2.reset(0);
+    this.heat.setLabel(label);
+    this.heat2.setLabel(label);
     this.draw();
   }
 

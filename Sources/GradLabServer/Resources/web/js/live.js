@@ -5,6 +5,14 @@ import { num } from './api.js';
 
 const ACTIVE = new Set(['queued', 'running', 'paused']);
 
+// A repair attempt's keys arrive in camelCase or snake_case; views read the camelCase names.
+const SNAKE = { problem_removed: 'problemRemoved', unrepaired_metric: 'unrepairedMetric', in_run: 'inRun', blocked_by: 'blockedBy' };
+export function attemptFields(a) {
+  const out = { ...a };
+  for (const [snake, camel] of Object.entries(SNAKE)) if (out[camel] === undefined && snake in out) out[camel] = out[snake];
+  return out;
+}
+
 export class RunModel {
   constructor() { this.reset(); }
 
@@ -90,7 +98,7 @@ export class RunModel {
         this.candidateSteps = 0;
         break;
       case 'attempt': {
-        const a = e.attempt || {};
+        const a = attemptFields(e.attempt || {});
         let c = [...this.candidates].reverse().find((x) => x.name === a.name && !x.attempt);
         if (!c) { c = { name: a.name, rationale: a.rationale }; this.candidates.push(c); }
         c.attempt = a;

@@ -8,6 +8,7 @@ import { niceTicks } from './heatmap.js';
 const $ = (id) => document.getElementById(id);
 const M = { left: 52, right: 12, top: 10, bottom: 40 };
 let plane = null, pinned = null, hoverTimer = 0;
+let depthCap = null;  // the lab's depth limit (GET /api/lab → limits.depth): "run at this point" stays under it
 
 async function init() {
   const params = new URLSearchParams(location.search);
@@ -16,6 +17,7 @@ async function init() {
     const lab = await getJSON('/api/lab');
     const key = lab.keys.find((k) => k.name === 'activation');
     if (key && key.choices) activations = key.choices;
+    if (lab.limits && Number(lab.limits.depth) > 0) depthCap = Number(lab.limits.depth);
   } catch (e) { status($('status'), e.message, 'error'); }
   for (const a of activations) $('activation').append(new Option(a, a));
   $('activation').value = params.get('activation') || (activations.includes('tanh') ? 'tanh' : activations[0]);
@@ -45,6 +47,7 @@ async function load() {
     if (ys.length) $('sigma-b2').max = String(Math.max(...ys));
     if (plane.point) showPoint(plane.point);
     draw();
+    if (pinned) fetchPoint(pinned);  // the readout and its link follow the new depth or activation
   } catch (e) { status($('status'), e.message, 'error'); }
 }
 
@@ -84,8 +87,10 @@ function draw() {
     const x0 = G.X(G.xe[i]), x1 = G.X(G.xe[i + 1]), y0 = G.Y(G.ye[j + 1]), y1 = G.Y(G.ye[j]);
     g.fillRect(x0, y0, x1 - x0 + 0.6, y1 - y0 + 0.6);
   }));
-  contour(g, G, (i, j) => { const v = td[j] ? td[j][i] : null; return v === null || v === undefined || Number(v) >= D; });
+  const trains = (i, j) => { const v = td[j] ? td[j][i] : null; return v === null || v === undefined || Number(v) >= D; };
+  const edgesDrawn = contour(g, G, trains);
   // The critical line: white over black so it reads on every part of viridis.
+  const inView = (p) => p.w >= G.xe[0] && p.w <= G.xe[G.xe.length - 1] && p.b >= G.ye[0] && p.b <= G.ye[G.ye.length - 1];
   const pts = (plane.critical || []).filter((p) => Number.isFinite(p.w) && Number.isFinite(p.b));
   for (const [colour, width] of [['#000', 4], ['#fff', 2]]) {
     g.beginPath();
@@ -104,23 +109,29 @@ function draw() {
     g.fillStyle = '#fff'; g.fill(); g.strokeStyle = '#000'; g.lineWidth = 2; g.stroke();
   }
   axes(g, G);
-  $('legend').innerHTML = legendSVG(lo, hi, {
-    label: 'trainable depth 6ξ_c (log₁₀)', width: Math.min(260, G.w - 160),
-    notes: [{ text: '── critical line (χ₁ = 1)' }, { text: `- - 6ξ_c = your depth ${D}` }, { text: 'grey: no prediction (q* diverges, or c* unresolved)', colour: '#666' }],
-  });
+  // The colour bar, then the legend's lines as HTML, so they wrap at any width.
+  const critical = pts.some(inView) ? '── critical line (χ₁ = 1)' : 'no critical line in this range (χ₁ = 1 nowhere here)';
+  const depthLine = edgesDrawn ? `- - 6ξ_c = your depth ${D}` : `- - 6ξ_c = your depth ${D}: not in this range (${trains(0, 0) ? 'every point here reaches it' : 'no point here reaches it'})`;
+  $('legend').replaceChildren();
+  $('legend').insertAdjacentHTML('beforeend', legendSVG(lo, hi, { label: 'trainable depth 6ξ_c (log₁₀)', width: Math.min(260, G.w - 20) }));
+  $('legend').append(el('ul', { class: 'legend-notes' },
+    el('li', { text: critical }), el('li', { text: depthLine }),
+    el('li', null, el('i', { class: 'swatch grey' }), 'grey: no prediction (q* diverges, or c* unresolved)')));
 }
 
 // The depth contour: cell edges between a cell that trains the user's depth and one that does not.
 function contour(g, G, ok) {
   g.beginPath();
   const nx = plane.xs.length, ny = plane.ys.length;
+  let drawn = 0;
   for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-    if (i + 1 < nx && ok(i, j) !== ok(i + 1, j)) { g.moveTo(G.X(G.xe[i + 1]), G.Y(G.ye[j])); g.lineTo(G.X(G.xe[i + 1]), G.Y(G.ye[j + 1])); }
-    if (j + 1 < ny && ok(i, j) !== ok(i, j + 1)) { g.moveTo(G.X(G.xe[i]), G.Y(G.ye[j + 1])); g.lineTo(G.X(G.xe[i + 1]), G.Y(G.ye[j + 1])); }
+    if (i + 1 < nx && ok(i, j) !== ok(i + 1, j)) { drawn++; g.moveTo(G.X(G.xe[i + 1]), G.Y(G.ye[j])); g.lineTo(G.X(G.xe[i + 1]), G.Y(G.ye[j + 1])); }
+    if (j + 1 < ny && ok(i, j) !== ok(i, j + 1)) { drawn++; g.moveTo(G.X(G.xe[i]), G.Y(G.ye[j + 1])); g.lineTo(G.X(G.xe[i + 1]), G.Y(G.ye[j + 1])); }
   }
   g.strokeStyle = '#fff'; g.lineWidth = 2; g.setLineDash([5, 4]);
   g.stroke();
   g.setLineDash([]);
+  return drawn;
 }
 
 function axes(g, G) {
@@ -171,11 +182,14 @@ function showPoint(pt) {
   dl.prepend(el('dt', { text: 'colour' }), el('dd', null, el('span', { style: `display:inline-block;width:28px;height:12px;background:${swatch}` })));
   $('readout').replaceChildren(dl, pt.text ? el('p', { text: pt.text }) : '');
   $('readout').classList.remove('muted');
-  const link = $('runlink');
+  // The lab runs at most its depth cap: a deeper point runs at the cap, and the page says so.
+  const link = $('runlink'), runDepth = depthCap ? Math.min(depth(), depthCap) : depth();
   link.hidden = false;
   link.href = '/' + query({
-    activation: $('activation').value, init: 'normal', 'sigma-w2': pt.sigmaW2, 'sigma-b2': pt.sigmaB2, depth: depth(), autostart: 1,
+    activation: $('activation').value, init: 'normal', 'sigma-w2': pt.sigmaW2, 'sigma-b2': pt.sigmaB2, depth: runDepth, autostart: 1,
   });
+  $('capnote').hidden = runDepth === depth();
+  $('capnote').textContent = `The lab runs at most ${depthCap} layers, so this run uses depth ${runDepth}, not ${depth()} (deeper: gradlab train).`;
 }
 
 init();

@@ -39,13 +39,21 @@ async function newQuiz() {
 
 const FORMAT = { choice: 'multipleChoice', multipleChoice: 'multipleChoice', 'true-false': 'trueFalse', trueFalse: 'trueFalse', typed: 'typed' };
 
+// The answers are buttons below, so what the prompt says about typing them is dropped: numbered
+// option lines (multiple choice) and a trailing "(t/f)" or "(true/false)" (true/false).
+function promptText(prompt, format) {
+  if (format === 'multipleChoice') return prompt.split('\n').filter((l) => !/^\s*\d+\)\s/.test(l)).join('\n');
+  if (format === 'trueFalse') return prompt.replace(/\s*\((?:t\s*\/\s*f|true\s*\/\s*false)\)\s*$/i, '');
+  return prompt;
+}
+
 function ask() {
   $('feedback').replaceChildren();
   if (index >= questions.length) return finish();
   const q = questions[index], format = FORMAT[q.format] || 'typed';
   $('qhead').textContent = `Question ${index + 1} of ${questions.length} · ${score} right so far`;
-  // The options are buttons below, so numbered option lines in the prompt are not repeated.
-  $('prompt').textContent = format === 'multipleChoice' ? q.prompt.split('\n').filter((l) => !/^\s*\d+\)\s/.test(l)).join('\n') : q.prompt;
+  $('prompt').textContent = promptText(q.prompt, format);
+  $('prompt').classList.remove('score');
   const box = el('div', { class: 'options' });
   if (format === 'multipleChoice') {
     q.options.forEach((o, i) => box.append(el('button', { type: 'button', 'data-answer': String(i + 1), text: `${i + 1}. ${o}`, onclick: (e) => answer(String(i + 1), e.target) })));
@@ -84,6 +92,7 @@ async function answer(text, button) {
 function finish() {
   $('qhead').textContent = '';
   $('prompt').textContent = questions.length ? `Score: ${score} of ${questions.length}.` : 'This deck has no quiz questions.';
+  $('prompt').classList.add('score');  // one line: no room kept for a question
   $('answers').replaceChildren(missed.length
     ? el('div', null, el('p', { text: 'Missed (they count as "again" and come back soon):' }),
       el('ul', null, ...missed.map((q) => el('li', { text: q.prompt.split('\n')[0] }))))

@@ -61,12 +61,14 @@ function render() {
     const box = el('input', { type: 'checkbox', 'aria-label': `tick run ${r.id}`, checked: ticked.has(r.id) });
     box.addEventListener('change', () => { if (box.checked) ticked.add(r.id); else ticked.delete(r.id); updateCompare(); });
     const f = r.final || {};
+    const secs = numCell(f.wallSeconds);
+    secs.classList.add('opt');  // columns marked opt are left out at phone width (see lab.css)
     return el('tr', { title: r.message || '' },
-      el('td', null, box), el('td', { class: 'num', text: String(r.id) }), el('td', { text: r.name || '–' }),
-      el('td', { text: r.experiment || '' }),
+      el('td', null, box), el('td', { class: 'num', text: String(r.id) }), el('td', { class: 'name', text: r.name || '–' }),
+      el('td', { class: 'opt', text: r.experiment || '' }),
       el('td', { class: 's-' + r.status }, r.status, r.message ? el('div', { class: 'small muted', text: r.message }) : null),
-      el('td', { text: (r.tags || []).join(', ') }), el('td', { text: when(r.startedAt) }),
-      el('td', { class: 'num', text: r.steps ?? '–' }), numCell(f.loss), numCell(f.accuracy, pct), numCell(f.wallSeconds),
+      el('td', { class: 'opt', text: (r.tags || []).join(', ') }), el('td', { class: 'opt', text: when(r.startedAt) }),
+      el('td', { class: 'num opt', text: r.steps ?? '–' }), numCell(f.loss), numCell(f.accuracy, pct), secs,
       el('td', null, el('a', { href: `/runs/${r.id}/report`, target: '_blank', rel: 'noopener', text: 'report ↗' })));
   }));
   if (!runs.length) body.append(el('tr', null, el('td', { colspan: 12, class: 'muted', text: 'No run matches.' })));

@@ -25,10 +25,13 @@ async function init() {
   next();
 }
 
+// Space (or Enter) flips the card; once it is flipped, space rates Good: the Good button has the
+// focus then, and with nothing focused the key does the same (a button the user tabbed to presses as usual).
 function onKey(e) {
   if (e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;
-  if ((e.key === ' ' || e.key === 'Enter') && !flipped && current) { e.preventDefault(); flip(); }
-  else if (/^[1-4]$/.test(e.key) && flipped) rate(Number(e.key));
+  if ((e.key === ' ' || e.key === 'Enter') && current) {
+    if (!flipped) { e.preventDefault(); flip(); } else if (e.target.tagName !== 'BUTTON') { e.preventDefault(); rate(3); }
+  } else if (/^[1-4]$/.test(e.key) && flipped) rate(Number(e.key));
   else if (e.key === 'u') undo();
   else if (e.key === 'e' && flipped && current && current.experiment) runExperiment();
 }
@@ -40,7 +43,11 @@ async function call(fn) {
 }
 
 const next = () => call(() => getJSON('/api/study/next' + query({ deck })));
-const undo = () => call(() => postJSON('/api/study/undo', { deck }));
+const undo = () => call(async () => {
+  const res = await postJSON('/api/study/undo', { deck });
+  status($('status'), 'The last rating is undone.');  // "Saved: …" no longer holds
+  return res;
+});
 function rate(r) {
   if (!current || !flipped) return;
   call(async () => {
@@ -62,7 +69,8 @@ function show(res) {
   $('explain').hidden = true;
   for (let r = 1; r <= 4; r++) {
     $('rate-' + r).hidden = true;
-    $('rate-' + r).querySelector('small').textContent = (res.intervals && res.intervals[String(r)]) || '';
+    const interval = (res.intervals && res.intervals[String(r)]) || '';
+    $('rate-' + r).querySelector('small').textContent = r === 3 ? [interval, 'space'].filter(Boolean).join(' · ') : interval;
   }
   $('experiment').hidden = true;
   if (!current) {
