@@ -26,7 +26,7 @@ package struct PhaseDiagram {
 
     /// A trainable depth as the charts draw it: the number, `cap` above it, nil where there is no
     /// fixed point (q* diverges: activations and gradients grow without bound, nothing to draw).
-    static func drawn(_ p: Prediction, cap: Double) -> Double? {
+    package static func drawn(_ p: Prediction, cap: Double) -> Double? {
         switch p {
         case .value(let d): return Swift.min(d, cap)
         case .above, .diverges: return cap

@@ -56,7 +56,7 @@ struct StudyRoutes {
             let q = request.uri.queryParameters
             let card = try Self.card(desk, q["deck"].map(String.init), String(q["card"] ?? ""))
             guard let text = card.experiment else { throw APIError(.badRequest, "card \(card.id) has no experiment", key: "card") }
-            let outcome = try await Self.offLoop {
+            let outcome = try await JSONBody.offLoop {
                 try CardExperiment.run(experiment: text, claim: card.claim, version: GradLabVersion.string, cacheDirectory: desk.cacheDirectory)
             }
             return JSONBody.response(Checks(summary: outcome.summary, checks: outcome.checks.map { .init(line: $0.line, holds: $0.holds) }, holds: outcome.holds))
@@ -98,7 +98,7 @@ struct StudyRoutes {
             let runs = try question.settings.map { s in
                 try hub.submit(kind: .train, config: try hub.limits.config(s.config(steps: 200).values), job: TrainJob(storeRoot: storeRoot)).state
             }
-            let result = try await Self.offLoop { try question.evaluate(learner: answer) }
+            let result = try await JSONBody.offLoop { try question.evaluate(learner: answer) }
             try desk.record(deck: PredictionTemplate.deck, card: question.cardID, right: result.learnerScore == 1, kind: .predict)
             return JSONBody.response(Predicted(right: result.learnerScore == 1, answer: result.measured.text, result: result.text, runs: runs))
         }
@@ -120,12 +120,5 @@ struct StudyRoutes {
             return v
         } ?? 10
         return (s, count)
-    }
-
-    /// Runs blocking work on a global queue, so the event loop keeps serving other requests.
-    static func offLoop<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GradLab
 import GradLabTheory
+import GradLabKit
 import Hummingbird
 import HummingbirdWebSocket
 
@@ -31,7 +32,7 @@ struct TheoryRoutes {
         var depth = [[Double?]](repeating: [], count: ys.count)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: ys.count) { row in
-            let values = xs.map { drawn(SignalPropagation(activation: act, sigmaW2: $0, sigmaB2: ys[row], quadrature: quadrature).trainableDepth) }
+            let values = xs.map { PhaseDiagram.drawn(SignalPropagation(activation: act, sigmaW2: $0, sigmaB2: ys[row], quadrature: quadrature).trainableDepth, cap: cap) }
             lock.lock(); depth[row] = values; lock.unlock()
         }
         let critical = SignalPropagation.criticalLine(activation: act, maxSigmaB2: ys.last!, quadrature: quadrature)
@@ -45,7 +46,7 @@ struct TheoryRoutes {
             let q = request.uri.queryParameters
             let act = try Self.activation(q["activation"])
             let depth = try Self.number(q["depth"], "depth", 20, 1...10_000) { Int($0) }
-            var plane = try await StudyRoutes.offLoop { planes.plane(act) }
+            var plane = try await JSONBody.offLoop { planes.plane(act) }
             plane.depth = depth
             return JSONBody.response(plane)
         }
@@ -60,15 +61,6 @@ struct TheoryRoutes {
             return JSONBody.response(PointReport(sigmaW2: w, sigmaB2: b, depth: depth, qStar: sp.qStar.value, chi1: sp.chi1AtFixedPoint,
                                                  xi: sp.xiC.value, trainableDepth: sp.trainableDepth.value, phase: phase.kind.rawValue,
                                                  text: phase.label))
-        }
-    }
-
-    /// A trainable depth as the page draws it: the number, `cap` above it, nil where q* diverges.
-    static func drawn(_ p: Prediction) -> Double? {
-        switch p {
-        case .value(let d): min(d, cap)
-        case .above, .diverges: cap
-        case .undefined: nil
         }
     }
 

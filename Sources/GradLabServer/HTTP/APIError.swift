@@ -56,6 +56,14 @@ enum JSONBody {
         }
     }
 
+    /// Runs blocking work (a theory plane, an experiment) on a global queue, so the server's own
+    /// threads keep serving requests meanwhile.
+    static func offLoop<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
     static func problem(_ error: Error) -> String {
         if case let DecodingError.dataCorrupted(ctx) = error {
             return (ctx.underlyingError as NSError?)?.userInfo["NSDebugDescription"] as? String ?? ctx.debugDescription

@@ -94,10 +94,6 @@ struct TrainJob: LabJob {
         var history = history
         if ending != nil { history.stopReason = message }
         let result = session.conclude(history)
-        try dir.write(metrics: history.steps)
-        try dir.write(evals: history.evals)
-        try dir.finishProbeStream()
-        try dir.write(verdicts: result.all)
         let end: RunPhase = ending ?? (history.stopReason == nil ? .finished : .failed)
         let stored: RunStatus = switch end {
         case .interrupted: .interrupted
@@ -105,8 +101,7 @@ struct TrainJob: LabJob {
         case .failed: .failed
         default: .finished
         }
-        try outputs.finish(result, directory: dir, status: stored)
-        try dir.write(result: RunResult(name: dir.name, run: result, started: started))
+        try PointJob.record(result, in: dir, outputs: outputs, name: dir.name, started: started, status: stored)
         let last = history.evals.last
         run.finished(end, message: message, event: LiveEvent.End(
             status: end.rawValue, message: message, verdicts: result.all.map(VerdictView.init),
