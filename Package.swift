@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 import Foundation
 
@@ -41,6 +41,16 @@ case "avx2": [.unsafeFlags(["-march=haswell"])]
 default: []
 }
 
+// The PostgreSQL trait's dependencies (the store module's only).
+let postgres: [Target.Dependency] = [
+    .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
+    .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["PostgreSQL"])),
+    .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["PostgreSQL"])),
+    .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["PostgreSQL"])),
+    .product(name: "Logging", package: "swift-log", condition: .when(traits: ["PostgreSQL"])),
+]
+let storeDependencies: [Target.Dependency] = ["GradLab", "GradLabDiagnostics", .product(name: "GRDB", package: "GRDB.swift")] + postgres
+
 let package = Package(
     name: "GradLab",
     platforms: [.macOS(.v15)],
@@ -54,6 +64,10 @@ let package = Package(
         // to the demo's first build. `gradlab serve` starts it when it has been built.
         .executable(name: "gradlab-server", targets: ["gradlab-server"]),
     ],
+    // The PostgreSQL run store and work queue (sweeps across machines) bring SwiftNIO, TLS and
+    // postgres-nio: minutes of first build the demo does not need, so they are opt-in.
+    //   swift build -c release --traits PostgreSQL
+    traits: [.trait(name: "PostgreSQL", description: "The PostgreSQL run store and sweep work queue (gradlab worker, sweep, --store postgres://…).")],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
@@ -65,6 +79,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(name: "CGradLabSupport", cSettings: cCPUFlags),
@@ -92,7 +109,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .target(
             name: "GradLabStore",
-            dependencies: ["GradLab", "GradLabDiagnostics", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: storeDependencies),
         // The composition layer: one function per command, joining the modules above.
         .target(
             name: "GradLabKit",
@@ -120,7 +137,7 @@ let package = Package(
             swiftSettings: cpuFlags + [.unsafeFlags(["-enable-testing"])]),
         .executableTarget(
             name: "gradlab-server",
-            dependencies: ["GradLab", "GradLabServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GradLab", "GradLabServer", "GradLabStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
         .executableTarget(
             name: "gradlab",
@@ -132,9 +149,14 @@ let package = Package(
             name: "gradlab-store-writer",
             dependencies: ["GradLab", "GradLabStore"],
             path: "Tests/StoreWriter"),
+        // Test support: the throwaway PostgreSQL server the store and web lab tests share.
+        .target(
+            name: "GradLabTestSupport",
+            dependencies: ["GradLab", "GradLabStore"],
+            path: "Tests/Support"),
         .testTarget(
             name: "GradLabTests",
-            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments", "GradLabStore", "GradLabKit"],
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabTheory", "GradLabReports", "GradLabExperiments", "GradLabStore", "GradLabKit", "GradLabTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: cpuFlags),
         .testTarget(
@@ -145,7 +167,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .testTarget(
             name: "GradLabServerTests",
-            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabServer", "GradLabStore", "GradLabStudy",
+            dependencies: ["GradLab", "GradLabDiagnostics", "GradLabServer", "GradLabStore", "GradLabStudy", "GradLabTestSupport",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                            .product(name: "WSClient", package: "swift-websocket")],

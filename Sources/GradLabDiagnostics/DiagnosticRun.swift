@@ -25,8 +25,11 @@ public final class DiagnosticSession {
     public let baseline: TaskBaseline
     let thresholds: DiagnosisThresholds
 
+    /// - Parameter earlier: a resumed run's probe records from before its checkpoint, look first
+    ///   (`ProbeStream.read` of its stream): they are kept, and the look is not taken again, so
+    ///   the prediction and verdicts are those of the run had it never stopped.
     public init(_ config: RunConfig, jacobian: Bool = false, thresholds: DiagnosisThresholds = DiagnosisThresholds(),
-                jsonl: String? = nil, resume: String? = nil, allowNonFiniteCheckpoint: Bool = false) throws {
+                jsonl: String? = nil, resume: String? = nil, allowNonFiniteCheckpoint: Bool = false, earlier: [ProbeStep] = []) throws {
         let c = try config.resolved()
         self.config = c
         self.thresholds = thresholds
@@ -37,7 +40,13 @@ public final class DiagnosticSession {
         probe = try Probe(model: trainer.model, options: Probe.Options(every: c.probeEvery, jacobian: jacobian, fixedBatchEvery: 1), jsonl: jsonl)
         let batch = train.subset(Array(0..<Swift.min(256, train.count)))
         probe.lastBatch = batch
-        initial = probe.measureOnce(trainer: trainer, batch: batch)
+        if resume != nil, let look = earlier.first, look.beforeTraining == true {
+            let resumed = trainer.optimizer.step
+            probe.restore([look] + earlier.dropFirst().filter { $0.step < resumed })
+            initial = look
+        } else {
+            initial = probe.measureOnce(trainer: trainer, batch: batch)
+        }
         prediction = Diagnosis.predict(initial, config: c, thresholds: thresholds)
         probe.attach(to: trainer)
         inputVariance = train.features.moments().sumOfSquares / Double(Swift.max(train.features.count, 1))

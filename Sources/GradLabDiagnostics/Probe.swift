@@ -95,6 +95,15 @@ public final class Probe: TrainingObserver {
 
     public var layerNames: [String] { blocks.map(\.name) }
 
+    /// Takes back the records of a run resumed from a checkpoint (its look before training and
+    /// the probed steps before the checkpoint), so its stream and verdicts are those of the
+    /// uninterrupted run. They go to the JSON Lines file again but not to `onRecord`: whoever
+    /// listens recorded them the first time.
+    public func restore(_ earlier: [ProbeStep]) {
+        steps = earlier
+        for s in earlier { sink?.append(s) }
+    }
+
     /// Hooks the probe into a trainer: every `options.every` steps (and step 0) are measured.
     public func attach(to trainer: Trainer<Float>) {
         ownGradientSummaries = false

@@ -23,6 +23,8 @@ public struct RunDirectory: Sendable {
         case config = "config.json", metrics = "metrics.jsonl", evals = "evals.jsonl", probe = "probe.jsonl"
         case probePartial = "probe.jsonl.partial", verdicts = "verdicts.json", result = "result.json"
         case metricsCSV = "metrics.csv", probeCSV = "probe.csv", tensorboard = "tb"
+        /// A queued point's latest checkpoint, for the worker that takes it over.
+        case checkpoint = "checkpoint.safetensors"
     }
 
     public let path: String

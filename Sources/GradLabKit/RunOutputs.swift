@@ -9,22 +9,29 @@ import GradLabStore
 /// exports and the store's pointers to each file.
 package final class RunOutputs {
     package let recorder: RunRecorder?
-    let storeRoot: String?
+    /// The directory artifact paths are written relative to (the runs directory).
+    let artifactRoot: String?
     let logger: TrainingLogger?
 
     /// - Parameters:
-    ///   - store: the run store's directory (`runs.sqlite` inside), or nil.
+    ///   - store: the run store (a runs directory, or a postgres:// URL; see `StoreLocation`), or nil.
     ///   - tensorboard: a directory for TensorBoard event files, or nil.
     ///   - tags: labels recorded with the run in the store (`runs --tag`).
     ///   - hparams: the config keys a sweep varies, logged for TensorBoard's HParams view.
-    package init(session: DiagnosticSession, name: String, experiment: String? = nil, tags: [String] = [], hparams: [String] = [],
-                 store: String?, tensorboard: String?) throws {
-        storeRoot = store
-        recorder = try store.map { root in
-            let r = try RunRecorder(store: try SQLiteRunStore(directory: root), name: name, experiment: experiment, config: session.config, tags: tags)
-            r.attach(to: session.trainer); r.attach(to: session.probe)
-            return r
+    package convenience init(session: DiagnosticSession, name: String, experiment: String? = nil, tags: [String] = [], hparams: [String] = [],
+                             store: String?, tensorboard: String?) throws {
+        let location = try store.map { try StoreLocation.parse($0) }
+        let recorder = try location.map {
+            try RunRecorder(store: try $0.open(), name: name, experiment: experiment, config: session.config, tags: tags)
         }
+        try self.init(session: session, recorder: recorder, artifactRoot: location?.directory, hparams: hparams, tensorboard: tensorboard)
+    }
+
+    /// Records through `recorder` (a run already in a store, e.g. a queued point's).
+    package init(session: DiagnosticSession, recorder: RunRecorder?, artifactRoot: String?, hparams: [String] = [], tensorboard: String?) throws {
+        self.recorder = recorder
+        self.artifactRoot = artifactRoot
+        recorder?.attach(to: session.trainer); recorder?.attach(to: session.probe)
         let values = session.config.values
         logger = try tensorboard.map {
             try TrainingLogger(trainer: session.trainer, probe: session.probe, directory: $0,
@@ -39,9 +46,10 @@ package final class RunOutputs {
         if let directory {
             try RunExport.writeMetrics(run.history.steps, to: directory.file(.metricsCSV))
             try RunExport.writeProbe(run.probe.steps, to: directory.file(.probeCSV))
-            if let recorder, let storeRoot {
+            if let recorder {
                 for (kind, file) in [("tensorboard", RunDirectory.File.tensorboard), ("metrics", .metrics), ("probe", .probe), ("config", .config)] {
-                    try recorder.recordArtifact(kind: kind, path: Self.relative(directory.file(file), to: storeRoot))
+                    let path = directory.file(file)
+                    try recorder.recordArtifact(kind: kind, path: artifactRoot.map { Self.relative(path, to: $0) } ?? path)
                 }
             }
         }

@@ -13,9 +13,10 @@ import ServiceLifecycle
 public final class LabServer: Sendable {
     public struct Options: Sendable {
         public var host = "127.0.0.1", port = 8600
-        /// The runs directory (runs.sqlite inside), as `gradlab runs --dir`.
+        /// The runs directory (runs.sqlite inside, and the browser's run folders under `web/`).
         public var store = "runs"
-        /// The review store of the study pages, as `gradlab study --store`.
+        /// The run store when it is not the runs directory's runs.sqlite: a postgres:// URL.
+        public var runStore: String?
         /// The review store of the study pages, as `gradlab study --store` (nil: its default).
         public var studyStore: String?
         public var webRoot: String?
@@ -56,10 +57,11 @@ public final class LabServer: Sendable {
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.middlewares.add(AccessGuard(policy: policy))
         PageRoutes(webRoot: webRoot).add(to: router)
-        RunRoutes(hub: hub, storeRoot: options.store).add(to: router)
+        let runStore = options.runStore ?? options.store
+        RunRoutes(hub: hub, storeRoot: options.store, runStore: runStore).add(to: router)
         TheoryRoutes().add(to: router)
-        StoreRoutes(storeRoot: options.store).add(to: router)
-        StudyRoutes(desk: desk, hub: hub, storeRoot: options.store).add(to: router)
+        StoreRoutes(storeRoot: options.store, runStore: runStore).add(to: router)
+        StudyRoutes(desk: desk, hub: hub, storeRoot: options.store, runStore: runStore).add(to: router)
         return router
     }
 

@@ -176,9 +176,9 @@ package struct RunComparison: Sendable {
     package var differing: [(key: String, values: [String?])]
 }
 
-/// Where runs are recorded. The SQLite store is one implementation; a server database could be
-/// another. Writes may come from several processes at once (parallel sweep workers); each call
-/// is atomic. Calls naming a run that does not exist throw `GradLabError`.
+/// Where runs are recorded: `SQLiteRunStore` (a runs directory) or `PostgresRunStore` (a database
+/// many machines share; `StoreLocation` opens either). Writes may come from several processes at
+/// once (parallel sweep workers); each call is atomic. Calls naming a run that does not exist throw `GradLabError`.
 package protocol RunStore: AnyObject {
     /// Starts a run (status `running`) and returns its id.
     func createRun(_ run: NewRun) throws -> RunID
@@ -187,7 +187,10 @@ package protocol RunStore: AnyObject {
     func appendEvals(_ run: RunID, _ rows: [EvalRow]) throws
     /// Appends probe records: each step's per-layer statistics and through-time statistics.
     func appendProbe(_ run: RunID, _ steps: [ProbeStep]) throws
+    /// Records the run's verdicts, replacing any recorded before (so a resumed run's end, written
+    /// again, leaves one set).
     func recordVerdicts(_ run: RunID, _ verdicts: [Verdict]) throws
+    /// Records a file the run produced; the same kind and path recorded again is kept once.
     func recordArtifact(_ run: RunID, _ artifact: Artifact) throws
     /// Ends a run: its status (not `running`), final metrics and an optional reason.
     func finishRun(_ run: RunID, status: RunStatus, final: FinalMetrics, message: String?) throws

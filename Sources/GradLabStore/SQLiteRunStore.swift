@@ -122,11 +122,11 @@ package final class SQLiteRunStore: RunStore {
     }
 
     package func recordVerdicts(_ run: RunID, _ verdicts: [Verdict]) throws {
-        guard !verdicts.isEmpty else { return }
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
         let json = try verdicts.map { String(decoding: try enc.encode($0), as: UTF8.self) }
         try pool.write { db in
             try Self.requireRun(db, run)
+            try db.execute(sql: "DELETE FROM verdicts WHERE run_id = ?", arguments: [run])
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO verdicts (run_id, kind, layers, first_step, predicted, evidence, json) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
@@ -140,8 +140,10 @@ package final class SQLiteRunStore: RunStore {
     package func recordArtifact(_ run: RunID, _ artifact: Artifact) throws {
         try pool.write { db in
             try Self.requireRun(db, run)
-            try db.execute(sql: "INSERT INTO artifacts (run_id, kind, path, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [run, artifact.kind, artifact.path, Date().timeIntervalSince1970])
+            try db.execute(sql: """
+                INSERT INTO artifacts (run_id, kind, path, created_at) SELECT ?, ?, ?, ?
+                WHERE NOT EXISTS (SELECT 1 FROM artifacts WHERE run_id = ? AND kind = ? AND path = ?)
+                """, arguments: [run, artifact.kind, artifact.path, Date().timeIntervalSince1970, run, artifact.kind, artifact.path])
         }
     }
 
@@ -246,17 +248,12 @@ package final class SQLiteRunStore: RunStore {
         throw GradLabError.invalid("no run has the config key '\(key)'; keys: \(keys.joined(separator: ", "))")
     }
 
-    /// Per-layer probe columns after (run_id, step, layer, name, activation), in table order.
-    private static let probeColumns: [(name: String, value: (LayerStats) -> (any DatabaseValueConvertible)?)] = [
-        ("grad_norm", { $0.gradNorm }), ("grad_rms", { $0.gradRMS }), ("grad_max_abs", { $0.gradMaxAbs }),
-        ("grad_mean_abs", { $0.gradMeanAbs }), ("grad_zero_fraction", { $0.gradZeroFraction }), ("grad_nonfinite", { $0.gradNonFinite }),
-        ("bias_grad_norm", { $0.biasGradNorm }), ("weight_norm", { $0.weightNorm }), ("weight_std", { $0.weightStd }),
-        ("update_norm", { $0.updateNorm }), ("update_ratio", { $0.updateRatio }), ("activation_mean", { $0.activationMean }),
-        ("activation_std", { $0.activationStd }), ("activation_nonfinite", { $0.activationNonFinite }),
-        ("saturated", { $0.saturatedFraction }), ("dead", { $0.deadFraction }), ("delta_norm", { $0.deltaNorm }),
-        ("delta_nonfinite", { $0.deltaNonFinite }), ("gain", { $0.gain }), ("gain_product", { $0.gainProduct }),
-        ("jacobian_sigma_max", { $0.jacobianSigmaMax }), ("jacobian_mean_sq_sigma", { $0.jacobianMeanSquaredSigma }),
-    ]
+    /// Per-layer probe columns as GRDB values.
+    private static let probeColumns: [(name: String, value: (LayerStats) -> (any DatabaseValueConvertible)?)] = ProbeColumns.all.map { c in
+        (c.name, { l -> (any DatabaseValueConvertible)? in
+            switch c.value(l) { case .real(let x): x; case .count(let n): n }
+        })
+    }
 
     /// A JSON array; non-finite numbers become null (JSON has no NaN).
     static func jsonArray(_ xs: [Double]) -> String {

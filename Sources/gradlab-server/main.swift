@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GradLab
 import GradLabServer
+import GradLabStore
 
 /// Parses and serves; any bad input becomes one line on stderr and exit code 2, as in `gradlab`.
 @main
@@ -43,7 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Port to listen on (0: any free port).") var port = 8600
     @Option(help: "Address to listen on. Anything but loopback lets other machines reach the lab (a warning is printed).") var host = "127.0.0.1"
-    @Option(help: "Runs directory (runs.sqlite inside), shared with gradlab runs and gradlab run.") var store = "runs"
+    @Option(help: "The run store: a runs directory (runs.sqlite inside), shared with gradlab runs and gradlab run, or postgres://user@host:5432/db (default: GRADLAB_STORE, else runs).") var store: String?
+    @Option(help: "Runs directory for the browser's run folders when --store is a postgres:// URL.") var dir = "runs"
     @Option(name: .customLong("study-store"), help: "The review store of the study pages (as gradlab study --store).") var studyStore: String?
     @Flag(help: "Open the lab in the default browser.") var open = false
     @Option(name: .customLong("web-root"), help: "Serve the pages from this folder instead of the built-in copy (to edit the front end without rebuilding).")
@@ -54,10 +56,14 @@ struct ServeCommand: AsyncParsableCommand {
         // `gradlab-server serve …` and `gradlab-server …` are the same command.
         guard words.isEmpty || words == ["serve"] else { throw ValidationError("unexpected argument '\(words.first { $0 != "serve" }!)'; see gradlab serve --help") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port \(port) must be in 0…65535 (0: any free port)") }
-        try OutputPath.directory(store, option: "--store").check()
+        let location = try StoreLocation.resolve(store)
+        let runsDirectory = location.directory ?? dir
+        try OutputPath.directory(runsDirectory, option: location.directory == nil ? "--dir" : "--store").check()
+        if case .postgres = location { _ = try location.open() }   // a bad address fails now, in one line
         if let studyStore { try OutputPath.file(studyStore, option: "--study-store").check() }
         var options = LabServer.Options(studyStore: studyStore)
-        options.host = host; options.port = port; options.store = store; options.webRoot = webRoot
+        options.host = host; options.port = port; options.store = runsDirectory; options.webRoot = webRoot
+        if case .postgres(let url) = location { options.runStore = url.full }
         let server: LabServer
         do { server = try LabServer(options) } catch let e as GradLabError { throw ValidationError(e.description) }
         if !LabServer.isLoopback(host) {
@@ -68,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
             try await server.run { bound in
                 let url = server.url(port: bound)
                 print("GradLab web lab: \(url)")
-                print("runs are recorded in \(options.store); Ctrl-C stops the server (live runs are checkpointed)")
+                print("runs are recorded in \(location)\(location.directory == nil ? " (run folders in \(runsDirectory))" : ""); Ctrl-C stops the server (live runs are checkpointed)")
                 fflush(stdout)
                 if open { Browser.open(url) }
             }

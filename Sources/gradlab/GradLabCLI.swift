@@ -17,7 +17,7 @@ struct GradLabCLI: ParsableCommand {
           gradlab bench --workload W1 --threads 1 --json
         """,
         version: "gradlab \(version) — backend \(Backend.current), \(ProcessInfo.processInfo.activeProcessorCount) cores",
-        subcommands: [Train.self, RunCommand.self, ReportCommand.self, Runs.self, Diagnose.self, RepairCommand.self, Theory.self, Phase.self, Demo.self, Bench.self, Study.self, Quiz.self, DeckCommand.self, Serve.self])
+        subcommands: [Train.self, RunCommand.self, ReportCommand.self, Runs.self, Worker.self, Sweep.self, Diagnose.self, RepairCommand.self, Theory.self, Phase.self, Demo.self, Bench.self, Study.self, Quiz.self, DeckCommand.self, Serve.self])
 
     /// Parses and runs; any bad input becomes one line on stderr and exit code 2.
     static func main() {

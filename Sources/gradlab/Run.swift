@@ -5,6 +5,7 @@ import GradLabDiagnostics
 import GradLabExperiments
 import GradLabReports
 import GradLabKit
+import GradLabStore
 
 /// `gradlab run exp.yaml`: every point of an experiment (variants × sweep × seeds), in parallel
 /// worker processes, resumable and shardable.
@@ -18,6 +19,9 @@ struct RunCommand: ParsableCommand {
         command resumes: finished points are skipped, unfinished ones run again. --shard i/n runs
         every n-th point from i, for cluster job arrays, e.g. Slurm:
           gradlab run sweep.yaml --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT
+        With a PostgreSQL store, --enqueue puts the points in its work queue instead, for any
+        number of `gradlab worker` processes on any number of machines:
+          gradlab run sweep.yaml --store postgres://gradlab@db:5432/lab --enqueue
         Examples:
           gradlab run examples/experiments/sigmoid-vs-relu.yaml
           gradlab run examples/experiments/depth-sigma-sweep.yaml --workers 2
@@ -26,6 +30,8 @@ struct RunCommand: ParsableCommand {
 
     @Argument(help: "Experiment file (YAML).") var file: String?
     @Option(help: "Runs directory.") var dir = "runs"
+    @Option(help: "Run store: a runs directory or postgres://user@host:5432/db (default: GRADLAB_STORE, else the runs directory).") var store: String?
+    @Flag(help: "Queue the points in the (PostgreSQL) store's work queue for `gradlab worker`, instead of running them here.") var enqueue = false
     @Option(help: "Parallel worker processes (default: the file's `workers`).") var workers: Int?
     @Option(help: "Run only shard i of n (i/n, 0-based).") var shard: String?
     @Flag(help: "List the points and whether each is done, then exit.") var list = false
@@ -37,14 +43,24 @@ struct RunCommand: ParsableCommand {
     @Option(help: .hidden) var hparam: [String] = []
 
     func run() throws {
+        let location = try StoreLocation.resolve(store, fallback: dir)
         if let point {
             dieWithParent()
-            _ = try PointJob.run(RunDirectory(point), name: name ?? point, store: dir, experiment: experiment, tags: tag, hparams: hparam)
+            _ = try PointJob.run(RunDirectory(point), name: name ?? point, store: Self.storeText(location), experiment: experiment, tags: tag, hparams: hparam)
             return
         }
         guard let file else { throw GradLabError.invalid("give an experiment file: gradlab run exp.yaml (see gradlab run --help)") }
         let exp = try Experiment.load(file)
+        if enqueue {
+            let points = try exp.queuedPoints()
+            let added = try location.openQueue().enqueue(points)
+            print("\(exp.name): queued \(added) points\(added < points.count ? " (\(points.count - added) were queued already)" : "") in \(location)")
+            print("start workers: gradlab worker --store \(location) --dir \(dir)   watch: gradlab sweep status --store \(location)")
+            return
+        }
         try OutputPath.directory(dir, option: "--dir").check()
+        // A store URL travels to the point processes as text (its password too: prefer PGPASSWORD).
+        let storeArgument = store.map { _ in ["--store", Self.storeText(location)] } ?? []
         var shardPair = (0, 1)
         if let shard {
             let parts = shard.split(separator: "/").map { Int($0) }
@@ -57,7 +73,7 @@ struct RunCommand: ParsableCommand {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let runner = try SweepRunner(experiment: exp, layout: RunLayout(root: dir), workers: workers ?? exp.workers, shard: shardPair,
                                      executable: FileManager.default.fileExists(atPath: exe.path) ? exe : URL(fileURLWithPath: CommandLine.arguments[0])) {
-            ["run", "--point", $0, "--name", $1, "--dir", dir, "--experiment", exp.name] + exp.tags.flatMap { ["--tag", $0] } + hparams.flatMap { ["--hparam", $0.name] }
+            ["run", "--point", $0, "--name", $1, "--dir", dir, "--experiment", exp.name] + storeArgument + exp.tags.flatMap { ["--tag", $0] } + hparams.flatMap { ["--hparam", $0.name] }
         }
         if list {
             for (p, d, done) in try runner.prepare() { print("\(done ? "done" : "todo")  \(p.name)  \(d)") }
@@ -80,5 +96,13 @@ struct RunCommand: ParsableCommand {
             print("report: \(report)")
         }
         if !summary.failed.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The store as a point process needs it (a URL with its password, if it carried one).
+    static func storeText(_ location: StoreLocation) -> String {
+        switch location {
+        case .directory(let d): d
+        case .postgres(let u): u.full
+        }
     }
 }

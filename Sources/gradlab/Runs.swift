@@ -6,7 +6,7 @@ import GradLabStore
 /// `gradlab runs`: the recorded runs of a runs directory — list and filter, show one, compare.
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show and compare recorded runs (runs/runs.sqlite).",
+        abstract: "List, show and compare recorded runs (runs/runs.sqlite, or a PostgreSQL store).",
         discussion: """
         Examples:
           gradlab runs                                   # every run, newest first
@@ -14,16 +14,22 @@ struct Runs: ParsableCommand {
           gradlab runs --filter lr=1e-3 --filter depth=8 --json
           gradlab runs show 12
           gradlab runs compare 12 13 14
+          gradlab runs --store postgres://gradlab@db.lab:5432/sweeps --experiment depth-sweep
         """,
         subcommands: [ListRuns.self, ShowRun.self, CompareRuns.self],
         defaultSubcommand: ListRuns.self)
 }
 
-/// Where the run database is.
+/// Where the run database is: `--store` (a runs directory or a postgres:// URL), `--dir` (a runs
+/// directory, as other commands spell it), else `GRADLAB_STORE`, else `runs`.
 struct RunsDirectory: ParsableArguments {
-    @Option(help: "Runs directory holding runs.sqlite.") var dir = "runs"
+    @Option(help: "Runs directory holding runs.sqlite (default: runs, or GRADLAB_STORE).") var dir: String?
+    @Option(help: "The run store: a runs directory or postgres://user@host:5432/db (default: GRADLAB_STORE, else runs).") var store: String?
 
-    func open() throws -> SQLiteRunStore { try SQLiteRunStore(directory: dir, create: false) }
+    func open() throws -> any RunStore {
+        if dir != nil && store != nil { throw GradLabError.invalid("give --dir or --store, not both (--store takes a directory too)") }
+        return try StoreLocation.resolve(store ?? dir).open(create: false)
+    }
 }
 
 struct ListRuns: ParsableCommand {

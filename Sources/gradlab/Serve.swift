@@ -10,11 +10,11 @@ struct Serve: ParsableCommand {
         discussion: """
         The web lab is its own product: build it once with
           swift build -c release --product gradlab-server
-        then `gradlab serve` starts it (the options are the server's: --port, --host, --store, --open).
+        then `gradlab serve` starts it (the options are the server's: --port, --host, --store, --dir, --open).
         """,
         helpNames: [])   // --help passes through: the server lists its own options
 
-    @Argument(parsing: .allUnrecognized, help: "Options for the server (--port, --host, --store, --study-store, --open).") var arguments: [String] = []
+    @Argument(parsing: .allUnrecognized, help: "Options for the server (--port, --host, --store, --dir, --study-store, --open).") var arguments: [String] = []
 
     static let product = "gradlab-server"
 

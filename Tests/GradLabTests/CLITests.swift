@@ -37,6 +37,21 @@ final class CLITests: XCTestCase {
         try assertBadInput(["train", "--model", "gru", "--data", "adding", "--seq-len", "5"], mentions: "seq-len 5")
         try assertBadInput(["train", "--model", "rnn-relu", "--data", "adding", "--recurrent-init", "eye"], mentions: "allowed: torch-default")
         try assertBadInput(["train", "--model", "lstm", "--data", "copy", "--tbptt", "0"], mentions: "tbptt 0")
+        // The work queue and its store.
+        let pg = "postgres://u@127.0.0.1:9/db"
+        try assertBadInput(["worker", "--store", "runs"], mentions: "needs a PostgreSQL store")
+        try assertBadInput(["worker", "--store", pg, "--jobs", "0"], mentions: "--jobs 0")
+        try assertBadInput(["worker", "--store", pg, "--lease", "1"], mentions: "--lease 1.0")
+        try assertBadInput(["worker", "--store", pg, "--max-attempts", "0"], mentions: "--max-attempts 0")
+        try assertBadInput(["worker", "--store", pg, "--checkpoint-every=-5"], mentions: "--checkpoint-every -5")
+        try assertBadInput(["sweep", "status", "--store", "runs"], mentions: "work queue lives in a PostgreSQL store")
+        try assertBadInput(["sweep", "retry", "--store", "mysql://u@h/db"], mentions: "neither a directory nor a postgres:// URL")
+        try assertBadInput(["sweep", "bench", "--store", pg, "--workers", "0"], mentions: "--workers 0")
+        try assertBadInput(["runs", "--store", "postgres://h/db"], mentions: "has no user name")
+        try assertBadInput(["runs", "--store", "x", "--dir", "y"], mentions: "--dir or --store, not both")
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/experiments/sigmoid-vs-relu.yaml").path
+        try assertBadInput(["run", example, "--enqueue", "--store", "runs"], mentions: "work queue lives in a PostgreSQL store")
     }
 
     /// A recurrent run from the command line, watched: the through-time picture is drawn and

@@ -83,7 +83,9 @@ public final class Trainer<S: Scalar> {
         let contributions = tape.parameterGradientContributions
         let params = model.parameters
         let norm = contributions == gradientSummaries.count && gradientSummaries.count == params.filter({ $0.grad != nil }).count
-            ? gradientSummaries.values.reduce(0) { $0 + $1.sumOfSquares }.squareRoot()
+            // In the model's parameter order: a dictionary's order differs from process to process,
+            // and with it the sum's last bits (same seed, same numbers).
+            ? params.reduce(0) { $0 + (gradientSummaries[ObjectIdentifier($1)]?.sumOfSquares ?? 0) }.squareRoot()
             : globalGradientNorm(params)
         let lossValue = Double(loss.value.item)
         if var guard_ = nonFiniteGuard {

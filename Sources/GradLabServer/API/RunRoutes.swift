@@ -8,13 +8,15 @@ import HummingbirdWebSocket
 struct RunRoutes {
     let hub: RunHub
     let storeRoot: String
+    /// The run store: the runs directory, or a postgres:// URL.
+    let runStore: String
 
     /// Live messages per second and client, at most: one every 50 ms, carrying every event since
     /// the last (a fast run's steps arrive batched, a slow one's one by one).
     static let messageInterval = Duration.milliseconds(50)
 
     func add(to router: Router<BasicWebSocketRequestContext>) {
-        let hub = self.hub, limits = hub.limits, storeRoot = self.storeRoot
+        let hub = self.hub, limits = hub.limits, storeRoot = self.storeRoot, runStore = self.runStore
         router.get("/api/lab") { _, _ in JSONBody.response(LabCatalog.menu(limits: limits)) }
         router.post("/api/check") { request, _ in
             let config = try limits.config(try await ConfigRequest.read(request, limits: limits).config)
@@ -24,7 +26,7 @@ struct RunRoutes {
         router.post("/api/runs") { request, _ in
             let body = try await ConfigRequest.read(request, limits: limits)
             let config = try limits.config(body.config)
-            let run = try hub.submit(kind: .train, config: config, paused: body.paused ?? false, job: TrainJob(storeRoot: storeRoot))
+            let run = try hub.submit(kind: .train, config: config, paused: body.paused ?? false, job: TrainJob(storeRoot: storeRoot, runStore: runStore))
             return JSONBody.response(run.state, status: .accepted)
         }
         router.post("/api/repair") { request, _ in

@@ -6,11 +6,13 @@ import GradLabStore
 import Hummingbird
 import HummingbirdWebSocket
 
-/// The runs page over the run store, the same SQLite store as `gradlab runs`: runs from the
+/// The runs page over the run store, the same store as `gradlab runs` (SQLite or PostgreSQL): runs from the
 /// browser, from `gradlab run` and from `train --record` alike. List and filter, one run's
 /// records, two runs compared, and a run's HTML report (the one `gradlab report` writes).
 struct StoreRoutes {
     let storeRoot: String
+    /// The run store: the runs directory, or a postgres:// URL (`StoreLocation`).
+    let runStore: String
 
     struct Detail: Encodable {
         var summary: RunSummary, metrics: [MetricRow], evals: [EvalRow], verdicts: [VerdictView], report: String?
@@ -21,7 +23,7 @@ struct StoreRoutes {
     }
 
     func add(to router: Router<BasicWebSocketRequestContext>) {
-        let root = storeRoot
+        let root = storeRoot, runStore = self.runStore
         router.get("/api/store/runs") { request, _ in
             let q = request.uri.queryParameters
             let filter: RunFilter
@@ -34,11 +36,11 @@ struct StoreRoutes {
                                    config: try q.getAll("filter").filter { !$0.isEmpty }.map { try RunFilter.condition(String($0)) },
                                    nameContains: Self.nonEmpty(q["name"]), tag: Self.nonEmpty(q["tag"]), limit: limit ?? 200)
             } catch { throw APIError(badInput: error) }
-            do { return JSONBody.response(["runs": try Self.open(root).listRuns(filter)]) } catch { throw APIError(badInput: error) }
+            do { return JSONBody.response(["runs": try Self.open(runStore).listRuns(filter)]) } catch { throw APIError(badInput: error) }
         }
         router.get("/api/store/runs/:id") { _, context in
             let id = try Self.id(try context.parameters.require("id"))
-            let store = try Self.open(root)
+            let store = try Self.open(runStore)
             let d: RunDetail
             do { d = try store.run(id) } catch { throw APIError(.notFound, "\(error)") }
             return JSONBody.response(Detail(summary: d.summary, metrics: d.metrics, evals: d.evals, verdicts: d.verdicts.map(VerdictView.init),
@@ -48,13 +50,13 @@ struct StoreRoutes {
             let ids = try (request.uri.queryParameters["ids"] ?? "").split(separator: ",").map { try Self.id(String($0)) }
             guard ids.count >= 2 else { throw APIError(.badRequest, "compare needs two or more run ids: ?ids=12,13", key: "ids") }
             let c: RunComparison
-            do { c = try Self.open(root).compare(ids) } catch { throw APIError(.notFound, "\(error)") }
+            do { c = try Self.open(runStore).compare(ids) } catch { throw APIError(.notFound, "\(error)") }
             return JSONBody.response(Comparison(runs: c.runs, differing: c.differing.map { .init(key: $0.key, values: $0.values) }))
         }
         router.get("/runs/:id/report") { _, context in
             let id = try Self.id(try context.parameters.require("id"))
             let d: RunDetail
-            do { d = try Self.open(root).run(id) } catch { throw APIError(.notFound, "\(error)") }
+            do { d = try Self.open(runStore).run(id) } catch { throw APIError(.notFound, "\(error)") }
             guard let dir = Self.runDirectory(d, root: root) else {
                 throw APIError(.notFound, "run \(id) has no run directory to report on (it was recorded by train --record); see gradlab runs show \(id)")
             }
@@ -74,8 +76,8 @@ struct StoreRoutes {
         return FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent("metrics.jsonl")) ? dir : nil
     }
 
-    static func open(_ root: String) throws -> SQLiteRunStore {
-        do { return try SQLiteRunStore(directory: root) } catch { throw APIError(.internalServerError, "the run store \(root) cannot be opened: \(error)") }
+    static func open(_ store: String) throws -> any RunStore {
+        do { return try StoreLocation.parse(store).open() } catch { throw APIError(.internalServerError, "the run store cannot be opened: \(error)") }
     }
 
     static func id(_ s: String) throws -> RunID {

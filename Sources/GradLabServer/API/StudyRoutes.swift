@@ -11,6 +11,7 @@ struct StudyRoutes {
     let desk: StudyDesk
     let hub: RunHub
     let storeRoot: String
+    let runStore: String
 
     struct DeckRequest: Decodable { var deck: String? }
     struct RateRequest: Decodable { var deck: String?; var card: String, rating: Int }
@@ -28,7 +29,7 @@ struct StudyRoutes {
     struct Predicted: Encodable { var right: Bool, answer: String, result: String, runs: [RunState] }
 
     func add(to router: Router<BasicWebSocketRequestContext>) {
-        let desk = self.desk, hub = self.hub, storeRoot = self.storeRoot, limit = hub.limits.bodyBytes
+        let desk = self.desk, hub = self.hub, storeRoot = self.storeRoot, runStore = self.runStore, limit = hub.limits.bodyBytes
         router.get("/api/study/decks") { _, _ in JSONBody.response(["decks": desk.deckList]) }
         router.get("/api/study/next") { request, _ in
             JSONBody.response(try desk.next(deck: request.uri.queryParameters["deck"].map(String.init)))
@@ -48,7 +49,7 @@ struct StudyRoutes {
             let spec: ExperimentSpec
             do { spec = try ExperimentSpec.parse(text) } catch { throw APIError(badInput: error) }
             let runs = try spec.runs.filter(\.trains).map { run in
-                try hub.submit(kind: .train, config: try hub.limits.config(run.config.values), job: TrainJob(storeRoot: storeRoot)).state
+                try hub.submit(kind: .train, config: try hub.limits.config(run.config.values), job: TrainJob(storeRoot: storeRoot, runStore: runStore)).state
             }
             return JSONBody.response(Experiment(runs: runs, claim: card.claim))
         }
@@ -96,7 +97,7 @@ struct StudyRoutes {
             }
             // The settings train live for the page's heat maps while the question is measured.
             let runs = try question.settings.map { s in
-                try hub.submit(kind: .train, config: try hub.limits.config(s.config(steps: 200).values), job: TrainJob(storeRoot: storeRoot)).state
+                try hub.submit(kind: .train, config: try hub.limits.config(s.config(steps: 200).values), job: TrainJob(storeRoot: storeRoot, runStore: runStore)).state
             }
             let result = try await JSONBody.offLoop { try question.evaluate(learner: answer) }
             try desk.record(deck: PredictionTemplate.deck, card: question.cardID, right: result.learnerScore == 1, kind: .predict)

@@ -16,6 +16,8 @@ protocol LabJob: Sendable {
 /// probed step, evaluation and newly fired verdict to the run's live log.
 struct TrainJob: LabJob {
     let storeRoot: String
+    /// Where its rows go: the runs directory's store, or a postgres:// URL.
+    let runStore: String
 
     /// Seconds of training per piece: short enough for the controls to feel immediate, long
     /// enough that the per-piece work (batch order, the verdict check) stays negligible.
@@ -42,7 +44,7 @@ struct TrainJob: LabJob {
         let session = try DiagnosticSession(c)
         let records = RecordWriter(run: run, stream: try ProbeStream(creating: dir.file(.probePartial)))
         records.probed(session.initial)
-        let outputs = try RunOutputs(session: session, name: name, tags: ["web"], store: storeRoot, tensorboard: nil)
+        let outputs = try RunOutputs(session: session, name: name, tags: ["web"], store: runStore, tensorboard: nil)
         run.recorded(as: outputs.recorder?.runID)
         run.emit(LiveEvent.Start(config: c, layers: session.initial.layers.map(\.name), recurrent: c.isRecurrent, steps: c.steps,
                                  storeID: outputs.recorder?.runID, baseline: session.baseline))
