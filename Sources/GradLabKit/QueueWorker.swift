@@ -82,9 +82,6 @@ package final class QueueWorker {
                 let message = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
                 // Only the lease holder may end the point; a refused fail means another worker has it.
                 if (try? queue.fail(claim, error: message)) == true {
-                    if let runID = try? queue.points(experiment: claim.point.experiment).first(where: { $0.point.index == claim.point.index })?.runID {
-                        try? store.finishRun(runID, status: .failed, final: FinalMetrics(), message: message)
-                    }
                     summary.failed += 1
                     say("\(claim.point.experiment)/\(claim.point.name): failed: \(message)")
                 } else {

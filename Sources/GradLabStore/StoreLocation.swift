@@ -18,6 +18,16 @@ package enum StoreLocation: Equatable, Sendable, CustomStringConvertible {
         return try parse(text)
     }
 
+    /// The PostgreSQL store that `command` (worker, sweep) needs: `value`, else `GRADLAB_STORE`.
+    package static func requirePostgres(_ value: String?, for command: String,
+                                        environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresURL {
+        let text = value ?? environment[environmentKey] ?? ""
+        guard PostgresURL.isPostgres(text) else {
+            throw GradLabError.invalid("\(command) needs a PostgreSQL store\(text.isEmpty ? "" : ", not '\(text)'"): pass --store postgres://user@host:5432/db or set GRADLAB_STORE")
+        }
+        return try PostgresURL(text, environment: environment)
+    }
+
     /// A `postgres://` or `postgresql://` URL, else a directory path.
     package static func parse(_ text: String) throws -> StoreLocation {
         if PostgresURL.isPostgres(text) { return .postgres(try PostgresURL(text)) }
@@ -26,6 +36,15 @@ package enum StoreLocation: Equatable, Sendable, CustomStringConvertible {
         }
         guard !text.isEmpty else { throw GradLabError.invalid("the store is empty; give a runs directory or postgres://user@host:5432/db") }
         return .directory(text)
+    }
+
+    /// The store as another process is handed it: the directory, or the URL as given (its
+    /// password too, if it carried one: prefer PGPASSWORD).
+    package var argument: String {
+        switch self {
+        case .directory(let d): d
+        case .postgres(let u): u.full
+        }
     }
 
     /// The runs directory, for a directory store.

@@ -88,7 +88,8 @@ package protocol SweepQueue: AnyObject {
     /// Marks the point done with its result (JSON); false if the lease was lost (someone else
     /// finishes it), so a point is done exactly once.
     func complete(_ claim: ClaimedPoint, result: String, seconds: Double) throws -> Bool
-    /// Marks the point failed with a reason; false if the lease was lost.
+    /// Marks the point failed with a reason, and its run (if it has one) with it, in one
+    /// transaction; false if the lease was lost.
     func fail(_ claim: ClaimedPoint, error: String) throws -> Bool
     /// Queues failed points again (of one experiment, or all); returns how many.
     func retry(experiment: String?) throws -> Int

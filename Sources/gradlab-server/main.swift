@@ -63,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let studyStore { try OutputPath.file(studyStore, option: "--study-store").check() }
         var options = LabServer.Options(studyStore: studyStore)
         options.host = host; options.port = port; options.store = runsDirectory; options.webRoot = webRoot
-        if case .postgres(let url) = location { options.runStore = url.full }
+        if case .postgres = location { options.runStore = location.argument }
         let server: LabServer
         do { server = try LabServer(options) } catch let e as GradLabError { throw ValidationError(e.description) }
         if !LabServer.isLoopback(host) {

@@ -46,7 +46,7 @@ struct RunCommand: ParsableCommand {
         let location = try StoreLocation.resolve(store, fallback: dir)
         if let point {
             dieWithParent()
-            _ = try PointJob.run(RunDirectory(point), name: name ?? point, store: Self.storeText(location), experiment: experiment, tags: tag, hparams: hparam)
+            _ = try PointJob.run(RunDirectory(point), name: name ?? point, store: location.argument, experiment: experiment, tags: tag, hparams: hparam)
             return
         }
         guard let file else { throw GradLabError.invalid("give an experiment file: gradlab run exp.yaml (see gradlab run --help)") }
@@ -59,8 +59,7 @@ struct RunCommand: ParsableCommand {
             return
         }
         try OutputPath.directory(dir, option: "--dir").check()
-        // A store URL travels to the point processes as text (its password too: prefer PGPASSWORD).
-        let storeArgument = store.map { _ in ["--store", Self.storeText(location)] } ?? []
+        let storeArgument = store.map { _ in ["--store", location.argument] } ?? []
         var shardPair = (0, 1)
         if let shard {
             let parts = shard.split(separator: "/").map { Int($0) }
@@ -96,13 +95,5 @@ struct RunCommand: ParsableCommand {
             print("report: \(report)")
         }
         if !summary.failed.isEmpty { throw ExitCode(1) }
-    }
-
-    /// The store as a point process needs it (a URL with its password, if it carried one).
-    static func storeText(_ location: StoreLocation) -> String {
-        switch location {
-        case .directory(let d): d
-        case .postgres(let u): u.full
-        }
     }
 }

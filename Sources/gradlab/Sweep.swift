@@ -22,7 +22,8 @@ struct Sweep: ParsableCommand {
 struct QueueLocation: ParsableArguments {
     @Option(help: "The PostgreSQL store: postgres://user@host:5432/db (default: GRADLAB_STORE).") var store: String?
 
-    func open() throws -> any SweepQueue { try StoreLocation.resolve(store, fallback: "").openQueue() }
+    func open(for command: String) throws -> any SweepQueue { try StoreLocation.postgres(try url(for: command)).openQueue() }
+    func url(for command: String) throws -> PostgresURL { try StoreLocation.requirePostgres(store, for: command) }
 }
 
 struct SweepStatusCommand: ParsableCommand {
@@ -33,7 +34,7 @@ struct SweepStatusCommand: ParsableCommand {
     @Flag(help: "As one JSON object.") var json = false
 
     func run() throws {
-        let s = try location.open().status(experiment: experiment)
+        let s = try location.open(for: "gradlab sweep status").status(experiment: experiment)
         if json {
             let enc = JSONEncoder.records
             print(String(decoding: try enc.encode(s), as: UTF8.self))
@@ -83,7 +84,7 @@ struct SweepRetry: ParsableCommand {
     @Option(help: "Only this experiment's failed points.") var experiment: String?
 
     func run() throws {
-        let n = try location.open().retry(experiment: experiment)
+        let n = try location.open(for: "gradlab sweep retry").retry(experiment: experiment)
         print(n == 0 ? "no failed points\(experiment.map { " in \($0)" } ?? "")" : "queued \(n) failed point\(n == 1 ? "" : "s") again; start workers to run them")
     }
 }
@@ -102,10 +103,7 @@ struct SweepBench: ParsableCommand {
         guard (1...64).contains(workers) else { throw GradLabError.invalid("--workers \(workers) must be in 1…64") }
         guard (10...1_000_000).contains(points) else { throw GradLabError.invalid("--points \(points) must be in 10…1000000") }
         guard (1...100_000).contains(overheadPoints) else { throw GradLabError.invalid("--overhead-points \(overheadPoints) must be in 1…100000") }
-        let place = try StoreLocation.resolve(location.store, fallback: "")
-        guard case .postgres(let url) = place else {
-            throw GradLabError.invalid("gradlab sweep bench measures a PostgreSQL store: pass --store postgres://user@host:5432/db or set GRADLAB_STORE")
-        }
+        let url = try location.url(for: "gradlab sweep bench")
         #if PostgreSQL
         let scratch = NSTemporaryDirectory() + "gradlab-queue-bench-\(getpid())"
         let r = try QueueBenchmark.run(url, workers: workers, points: points, overheadPoints: overheadPoints, scratch: scratch) {

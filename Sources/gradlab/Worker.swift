@@ -37,10 +37,7 @@ struct Worker: ParsableCommand {
         guard lease >= 2 && lease <= 3600 else { throw GradLabError.invalid("--lease \(lease) must be in 2…3600 seconds") }
         guard (1...100).contains(maxAttempts) else { throw GradLabError.invalid("--max-attempts \(maxAttempts) must be in 1…100") }
         guard checkpointEvery >= 0 else { throw GradLabError.invalid("--checkpoint-every \(checkpointEvery) must be ≥ 0 steps") }
-        let location = try StoreLocation.resolve(store, fallback: "")
-        guard case .postgres = location else {
-            throw GradLabError.invalid("gradlab worker needs a PostgreSQL store: pass --store postgres://user@host:5432/db or set GRADLAB_STORE")
-        }
+        let location = StoreLocation.postgres(try StoreLocation.requirePostgres(store, for: "gradlab worker"))
         try OutputPath.directory(dir, option: "--dir").check()
         if jobs > 1 { return try runChildren() }
         var options = QueueWorker.Options()

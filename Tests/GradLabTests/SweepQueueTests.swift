@@ -70,14 +70,20 @@ final class SweepQueueTests: XCTestCase {
 
     /// A point whose workers keep dying fails after maxAttempts claims; retry queues it again.
     func testMaxAttemptsThenRetry() throws {
-        let q = try PostgresSweepQueue(try PostgresTestServer.shared().freshDatabase("retry"))
+        let url = try PostgresTestServer.shared().freshDatabase("retry")
+        let q = try PostgresSweepQueue(url)
         _ = try q.enqueue(points(2))
         let c = try XCTUnwrap(try q.claim(worker: "a", lease: 0.3, experiment: nil, maxAttempts: 1))
-        XCTAssertTrue(try q.fail(try XCTUnwrap(try q.claim(worker: "a", lease: 30, experiment: nil, maxAttempts: 1)), error: "bad config"))
+        let bad = try XCTUnwrap(try q.claim(worker: "a", lease: 30, experiment: nil, maxAttempts: 1))
+        let run = try q.run(for: bad, make: NewRun(name: bad.point.name, experiment: "q", configJSON: bad.point.configJSON))
+        XCTAssertTrue(try q.fail(bad, error: "bad config"))
+        XCTAssertFalse(try q.fail(bad, error: "again"), "failed once, by the lease holder")
         Thread.sleep(forTimeInterval: 0.5)
         XCTAssertNil(try q.claim(worker: "b", lease: 30, experiment: nil, maxAttempts: 1), "the expired point ran out of attempts")
         let s = try q.status(experiment: "q")
         XCTAssertEqual(s.experiments.map(\.failed), [2])
+        let failedRun = try PostgresRunStore(url).run(run).summary
+        XCTAssertEqual([failedRun.status.rawValue, failedRun.message], ["failed", "bad config"], "the point's run fails with it")
         XCTAssertEqual(Set(s.failures.map(\.name)), ["p0", "p1"])
         XCTAssertTrue(s.failures.contains { $0.name == c.point.name && $0.error.contains("stopped renewing the lease 1 times") }, "\(s.failures)")
         XCTAssertEqual(try q.retry(experiment: "other"), 0)

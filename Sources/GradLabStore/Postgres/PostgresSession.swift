@@ -143,9 +143,6 @@ package final class PostgresSession: @unchecked Sendable {
                 try execute(statement)
             }
         }
-
-        /// Rows changed by an UPDATE/DELETE (via RETURNING 1).
-        package func changed(_ sql: String, _ binds: [SQLValue]) throws -> Int { try execute(sql + " RETURNING 1", binds).count }
     }
 
     /// A new connection; errors as the driver gives them (see `describe`).

@@ -85,10 +85,17 @@ package final class PostgresSweepQueue: SweepQueue {
     }
 
     package func fail(_ claim: ClaimedPoint, error: String) throws -> Bool {
-        try session.changed("""
-            UPDATE sweep_points SET state = 'failed', error = $1, finished_at = now(), lease_token = NULL
-            WHERE id = $2 AND lease_token = $3 AND state = 'running'
-            """, [.text(error), .int(claim.id), .text(claim.token)]) == 1
+        try session.transaction { tx in
+            guard let row = try tx.execute("""
+                UPDATE sweep_points SET state = 'failed', error = $1, finished_at = now(), lease_token = NULL
+                WHERE id = $2 AND lease_token = $3 AND state = 'running' RETURNING run_id
+                """, [.text(error), .int(claim.id), .text(claim.token)]).first else { return false }
+            if let run = try row.intOrNil("run_id") {
+                try tx.execute("UPDATE runs SET status = 'failed', finished_at = $1, message = $2 WHERE id = $3 AND status = 'running'",
+                               [.double(Date().timeIntervalSince1970), .text(error), .int(run)])
+            }
+            return true
+        }
     }
 
     package func retry(experiment: String?) throws -> Int {
